@@ -1,0 +1,716 @@
+# A local OpenAI-compatible provider with Session semantics and a readiness probe, standard library only.
+"""Example provider for provkit's adapter protocol.
+
+Session: one provider instance per session, closed exactly once, closed sessions
+reject every call (S1-S4). LocalProvider: keep-alive connections from a pool
+(S5, S9), SSE streaming (S6-S8, S11), and a readiness probe meeting R1-R16.
+"""
+
+import http.client
+import json
+import socket
+import threading
+import time
+import urllib.parse
+
+MAX_PROBE_BODY = 1 << 20
+MAX_TURN_BODY = 16 << 20
+NO_PROBE_MESSAGE = "Provider has no explicit readiness probe."
+CLOSED_HINT = "Create a new Session for additional interactions."
+LOAD_STATES = ("unloaded", "loading", "sleeping", "failed")
+
+
+class ProviderError(Exception):
+    """A failure with a stable kind (the ids of docs/adapter-protocol.md)."""
+
+    def __init__(self, kind, message, hint="", status_code=None):
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+        self.hint = hint
+        self.status_code = status_code
+
+
+class Config:
+    def __init__(self, base_url="http://127.0.0.1:8080/v1", model=None, api_key="local",
+                 connect_timeout=2.0, request_timeout=120.0, probe_budget=2.0):
+        parsed = urllib.parse.urlsplit(base_url or "")
+        if parsed.scheme not in ("http", "https") or not parsed.hostname:
+            raise ProviderError("configuration", "base_url must be an http(s) URL with a host",
+                                "Set base_url like http://127.0.0.1:8080/v1.")
+        for name, value in (("connect_timeout", connect_timeout), ("request_timeout", request_timeout),
+                            ("probe_budget", probe_budget)):
+            if value is None or value <= 0:
+                raise ProviderError("configuration", f"{name} must be positive")
+        if model is not None and model == "":
+            raise ProviderError("configuration", "model must not be empty")
+        self.base_url = base_url.rstrip("/")
+        self.model = model
+        self.api_key = api_key
+        self.connect_timeout = connect_timeout
+        self.request_timeout = request_timeout
+        self.probe_budget = probe_budget
+        self.scheme = parsed.scheme
+        self.host = parsed.hostname
+        self.port = parsed.port or (443 if parsed.scheme == "https" else 80)
+        self.base_path = parsed.path.rstrip("/")
+        root_path = self.base_path.rsplit("/", 1)[0] if "/" in self.base_path else ""
+        self.root_path = root_path
+        self.server_root = f"{parsed.scheme}://{parsed.netloc}{root_path}"
+
+
+# ---------------------------------------------------------------- messages
+
+def error_message(body):
+    """The message of an error body in any common shape (R15), else None."""
+    try:
+        doc = json.loads(body)
+    except (ValueError, TypeError):
+        return None
+    if not isinstance(doc, dict):
+        return None
+    err = doc.get("error")
+    if isinstance(err, dict) and isinstance(err.get("message"), str):
+        return err["message"]
+    if isinstance(err, str) and err:
+        return err
+    if isinstance(doc.get("message"), str):
+        return doc["message"]
+    if isinstance(doc.get("detail"), str):
+        return doc["detail"]
+    return None
+
+
+def health_message(body):
+    """R1: the body's status string, else the error message, else the trimmed text, else None."""
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        doc = None
+    if isinstance(doc, dict) and isinstance(doc.get("status"), str):
+        return doc["status"]
+    message = error_message(text)
+    if message is not None:
+        return message
+    text = text.strip()
+    if not text:
+        return None
+    return text if len(text) <= 300 else text[:300] + "..."
+
+
+def normalise_id(model_id):
+    """The id without an org/ prefix, a :tag suffix and letter case (R4 suggestions)."""
+    base = model_id.rsplit("/", 1)[-1]
+    base = base.split(":", 1)[0]
+    return base.lower()
+
+
+# ---------------------------------------------------------------- transport
+
+class _Deadline:
+    """Shuts a connection's socket when a deadline passes or the owner cancels it."""
+
+    def __init__(self, conn, seconds):
+        self.conn = conn
+        self.fired = False
+        self.timer = threading.Timer(seconds, self.fire)
+        self.timer.daemon = True
+        self.timer.start()
+
+    def fire(self):
+        self.fired = True
+        _shutdown(self.conn)
+
+    def cancel(self):
+        self.timer.cancel()
+
+
+def _shutdown(conn):
+    sock = getattr(conn, "sock", None)
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
+class _Pool:
+    """Idle keep-alive connections; every connection in use is tracked so close() can abort it."""
+
+    def __init__(self, config):
+        self.config = config
+        self.lock = threading.Lock()
+        self.idle = []
+        self.busy = set()
+        self.closed = False
+
+    def acquire(self):
+        with self.lock:
+            if self.closed:
+                raise ProviderError("cancelled", "The provider was closed")
+            conn = self.idle.pop() if self.idle else None
+            if conn is None:
+                cls = http.client.HTTPSConnection if self.config.scheme == "https" else http.client.HTTPConnection
+                conn = cls(self.config.host, self.config.port, timeout=self.config.connect_timeout)
+            self.busy.add(conn)
+            return conn
+
+    def release(self, conn, reusable):
+        with self.lock:
+            self.busy.discard(conn)
+            if reusable and not self.closed and conn.sock is not None:
+                self.idle.append(conn)
+                return
+        conn.close()
+
+    def close(self):
+        with self.lock:
+            self.closed = True
+            conns = self.idle + list(self.busy)
+            self.idle = []
+        for conn in conns:
+            _shutdown(conn)
+            conn.close()
+
+
+STALE_ERRORS = (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError)
+
+
+def _connect(conn, timeout):
+    if conn.sock is None:
+        conn.connect()
+        conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    conn.sock.settimeout(timeout)
+
+
+def _send(conn, method, path, body, headers, timeout, may_retry):
+    """Sends one request; a kept-alive connection the server closed meanwhile is reopened once."""
+    reused = conn.sock is not None
+    try:
+        _connect(conn, timeout)
+        conn.request(method, path, body=body, headers=headers)
+        return conn.getresponse()
+    except STALE_ERRORS:
+        if not reused or not may_retry():
+            raise
+        conn.close()
+        _connect(conn, timeout)
+        conn.request(method, path, body=body, headers=headers)
+        return conn.getresponse()
+
+
+def _read_limited(response, limit):
+    """The body, or None when it is larger than `limit` bytes."""
+    chunks = []
+    size = 0
+    while True:
+        chunk = response.read(65536)  # read(), unlike read1(), marks the response complete at its end
+        if not chunk:
+            return b"".join(chunks)
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+
+
+# ---------------------------------------------------------------- provider
+
+class LocalProvider:
+    """Chat Completions against llama.cpp, vLLM, Ollama, LM Studio and friends. Thread-safe."""
+
+    name = "local"
+
+    def __init__(self, config):
+        self.config = config
+        self.pool = _Pool(config)
+
+    def _headers(self, body=False):
+        headers = {"Accept": "application/json"}
+        if self.config.api_key:
+            headers["Authorization"] = f"Bearer {self.config.api_key}"
+        if body:
+            headers["Content-Type"] = "application/json"
+        return headers
+
+    def close(self):
+        self.pool.close()
+
+    # ---- readiness probe (R1-R16)
+
+    def _probe_get(self, path, deadline):
+        """(status, body bytes or None when over the limit), or raises ProviderError."""
+        remaining = deadline - time.monotonic()
+        url = f"{self.config.scheme}://{self.config.host}:{self.config.port}{path}"
+        if remaining <= 0:
+            raise ProviderError("timeout", f"Readiness probe timed out after "
+                                f"{int(self.config.probe_budget * 1000)} ms waiting for {url}")
+        conn = self.pool.acquire()
+        guard = _Deadline(conn, remaining)
+        reusable = False
+        try:
+            try:
+                response = _send(conn, "GET", path, None, self._headers(), remaining,
+                                 lambda: not guard.fired and not self.pool.closed)
+                body = _read_limited(response, MAX_PROBE_BODY)
+                if guard.fired:  # the deadline cut the answer short: what was read is not the answer
+                    raise socket.timeout("probe budget exhausted")
+                reusable = body is not None and not response.will_close
+                return response.status, body
+            except ProviderError:
+                raise
+            except (OSError, http.client.HTTPException) as exc:
+                if guard.fired or isinstance(exc, TimeoutError) or isinstance(exc, socket.timeout):
+                    raise ProviderError("timeout", f"Readiness probe timed out after "
+                                        f"{int(self.config.probe_budget * 1000)} ms waiting for {url}") from exc
+                if self.pool.closed:
+                    raise ProviderError("cancelled", "The provider was closed during the probe") from exc
+                raise ProviderError("connection", f"Cannot reach the server at {url}: {exc}. "
+                                    f"Check that the server is running and the base URL "
+                                    f"({self.config.base_url}) is right.") from exc
+        finally:
+            guard.cancel()
+            self.pool.release(conn, reusable and not guard.fired)
+
+    def check_ready(self, model=None):
+        verified_if_set = False if model is not None else None
+        result = {"ready": False, "provider": self.name, "status_code": None, "message": None,
+                  "model": model, "model_verified": verified_if_set}
+        deadline = time.monotonic() + self.config.probe_budget
+        try:
+            health_status, health_body = self._probe_get(self.config.root_path + "/health", deadline)
+        except ProviderError as exc:
+            if exc.kind == "cancelled":
+                raise
+            result["message"] = exc.message
+            return result
+        health_text = health_message(health_body) if health_body is not None else "health answer over the size limit"
+        if model is None:
+            result.update(ready=health_status < 400, status_code=health_status, message=health_text)
+            return result
+        health_absent = health_status in (404, 405, 501)
+        health_ok = health_status < 400
+        try:
+            models_status, models_body = self._probe_get(self.config.base_path + "/models", deadline)
+        except ProviderError as exc:
+            if exc.kind == "cancelled":
+                raise
+            result.update(message=exc.message)
+            return result
+        result["status_code"] = models_status
+        models_text = error_message(models_body) if models_body is not None else None
+        if models_status in (401, 403):
+            result["message"] = (f"The server rejected the credentials (HTTP {models_status})"
+                                 + (f": {models_text}" if models_text else "")
+                                 + ". Check the API key.")
+            return result
+        if models_status >= 400:
+            fallback = health_text if health_ok else None
+            result["message"] = models_text or fallback or f"The models endpoint answered HTTP {models_status}"
+            return result
+        ids, entries, problem = self._listing(models_body)
+        if model not in ids:
+            message = f"Model '{model}' is not listed by the server at {self.config.base_url}"
+            if problem:
+                message += f" ({problem})"
+            wanted = normalise_id(model)
+            similar = [i for i in ids if normalise_id(i) == wanted]
+            if similar:
+                message += f". Did you mean '{similar[0]}'?"
+            result["message"] = message
+            return result
+        result["model_verified"] = True
+        state = self._load_state(entries.get(model))
+        if state in LOAD_STATES:
+            result["message"] = f"Model '{model}' is listed but its status is '{state}'"
+            return result
+        if not health_ok and not health_absent:
+            result.update(status_code=health_status,
+                          message=health_text or f"The health endpoint answered HTTP {health_status}")
+            return result
+        result["ready"] = True
+        result["message"] = (health_text if health_ok else None) or models_text
+        return result
+
+    @staticmethod
+    def _listing(body):
+        """(ids, entries by id, problem text) of a models listing; unreadable listings name no model."""
+        if body is None:
+            return set(), {}, "the listing is over the size limit"
+        try:
+            doc = json.loads(body)
+        except ValueError:
+            return set(), {}, "the listing is not JSON"
+        data = doc.get("data") if isinstance(doc, dict) else None
+        if not isinstance(data, list):
+            return set(), {}, "the listing has no data list"
+        ids, entries = set(), {}
+        for entry in data:
+            if isinstance(entry, dict) and isinstance(entry.get("id"), str):
+                ids.add(entry["id"])
+                entries[entry["id"]] = entry
+        return ids, entries, None
+
+    @staticmethod
+    def _load_state(entry):
+        status = entry.get("status") if isinstance(entry, dict) else None
+        if isinstance(status, dict) and isinstance(status.get("value"), str):
+            return status["value"]
+        return None
+
+    # ---- turns
+
+    def build_body(self, environment, inp, requirements, stream):
+        messages = []
+        if environment.get("instructions"):
+            messages.append({"role": "system", "content": environment["instructions"]})
+        for message in inp.get("history") or []:
+            item = {"role": message.get("role", "user"), "content": message.get("content", "")}
+            if message.get("tool_calls"):
+                item["tool_calls"] = [{"id": c.get("id", ""), "type": "function",
+                                       "function": {"name": c.get("name", ""),
+                                                    "arguments": c.get("arguments_text") or json.dumps(c.get("arguments"))}}
+                                      for c in message["tool_calls"]]
+            if message.get("tool_call_id"):
+                item["tool_call_id"] = message["tool_call_id"]
+            messages.append(item)
+        for result in inp.get("tool_results") or []:
+            messages.append({"role": "tool", "tool_call_id": result.get("call_id", ""),
+                             "content": result.get("content", "")})
+        if inp.get("text"):
+            messages.append({"role": "user", "content": inp["text"]})
+        body = {"model": self.config.model or "default", "messages": messages, "stream": stream}
+        if stream:
+            body["stream_options"] = {"include_usage": True}
+        tools = environment.get("tools") or []
+        if tools:
+            body["tools"] = [{"type": "function",
+                              "function": {"name": t.get("name", ""), "description": t.get("description", ""),
+                                           "parameters": t.get("parameters") or {"type": "object"}}}
+                             for t in tools]
+        for key in ("temperature", "top_p", "max_tokens", "seed", "tool_choice"):
+            if requirements.get(key) is not None:
+                body[key] = requirements[key]
+        scoped = (requirements.get("provider_options") or {}).get(self.name)
+        if isinstance(scoped, dict):
+            body.update(scoped)
+        return body
+
+    def _post(self, body, phase):
+        """(conn, response) for a chat request with a 2xx status; raises ProviderError otherwise."""
+        conn = self.pool.acquire()
+        try:
+            response = _send(conn, "POST", self.config.base_path + "/chat/completions", json.dumps(body),
+                             self._headers(body=True), self.config.request_timeout,
+                             lambda: not self.pool.closed)
+        except (OSError, http.client.HTTPException) as exc:
+            self.pool.release(conn, False)
+            raise self._transport_error(exc, phase) from exc
+        if response.status >= 400:
+            data = _read_limited(response, MAX_PROBE_BODY)
+            self.pool.release(conn, data is not None and not response.will_close)
+            data = data or b""
+            message = error_message(data) or data.decode("utf-8", "replace").strip() or f"HTTP {response.status}"
+            hint = "Model not found on the local server: check the model name." if response.status == 404 else ""
+            raise ProviderError("http_status", f"{phase} failed with HTTP {response.status}: {message}", hint,
+                                response.status)
+        return conn, response
+
+    def _transport_error(self, exc, phase):
+        if self.pool.closed:
+            return ProviderError("cancelled", f"The provider was closed during {phase}")
+        if isinstance(exc, (TimeoutError, socket.timeout)):
+            return ProviderError("timeout", f"The server did not answer {phase} in time")
+        return ProviderError("connection", f"Cannot reach local server at {self.config.base_url}: {exc}",
+                             "Is it running? Check the base URL.")
+
+    def generate(self, environment, inp, requirements):
+        started = time.monotonic()
+        conn, response = self._post(self.build_body(environment, inp, requirements, False), "generate")
+        reusable = False
+        try:
+            data = _read_limited(response, MAX_TURN_BODY)
+            reusable = data is not None and not response.will_close
+        except (OSError, http.client.HTTPException) as exc:
+            raise self._transport_error(exc, "generate") from exc
+        finally:
+            self.pool.release(conn, reusable)
+        if data is None:
+            raise ProviderError("malformed_response", "The answer is over the size limit")
+        try:
+            doc = json.loads(data)
+            choice = doc["choices"][0]
+            message = choice.get("message") or {}
+            output = new_output()
+            output["text"] = message.get("content") or ""
+            output["reasoning"] = message.get("reasoning_content") or message.get("reasoning") or ""
+            for call in message.get("tool_calls") or []:
+                function = call.get("function") or {}
+                output["tool_calls"].append(make_tool_call(call.get("id", ""), function.get("name", ""),
+                                                           function.get("arguments") or ""))
+            output["finish_reason"] = choice.get("finish_reason") or ""
+            output["response_id"] = doc.get("id") or ""
+            output["usage"] = make_usage(doc.get("usage"))
+        except (ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
+            raise ProviderError("malformed_response", f"The answer could not be read: {exc}") from exc
+        output["timing"] = {"total_us": int((time.monotonic() - started) * 1e6), "time_to_first_token_us": None}
+        return output
+
+    def stream(self, environment, inp, requirements):
+        """A generator of events; the last one is {"type": "done", "output": ...}. Raises ProviderError."""
+        conn, response = self._post(self.build_body(environment, inp, requirements, True), "stream")
+        return self._events(conn, response)
+
+    def _events(self, conn, response):
+        reusable = False
+        started = time.monotonic()
+        output = new_output()
+        calls = {}
+        try:
+            yield {"type": "start"}
+            saw_done = False
+            finished = False
+            for data in sse_data(response):
+                if data == "[DONE]":
+                    saw_done = True
+                    break
+                try:
+                    chunk = json.loads(data)
+                except ValueError as exc:
+                    raise ProviderError("stream_failure", f"Malformed stream chunk: {data[:100]}") from exc
+                if not isinstance(chunk, dict):
+                    raise ProviderError("stream_failure", f"Malformed stream chunk: {data[:100]}")
+                if "error" in chunk:
+                    message = error_message(data) or "error event in the stream"
+                    raise ProviderError("stream_failure", f"The server reported an error mid-stream: {message}")
+                output["response_id"] = output["response_id"] or chunk.get("id") or ""
+                for choice in chunk.get("choices") or []:
+                    delta = choice.get("delta") or {}
+                    if delta.get("content"):
+                        output["text"] += delta["content"]
+                        yield {"type": "text_delta", "delta": delta["content"]}
+                    reasoning = delta.get("reasoning_content") or delta.get("reasoning")
+                    if reasoning:
+                        output["reasoning"] += reasoning
+                        yield {"type": "reasoning_delta", "delta": reasoning}
+                    for fragment in delta.get("tool_calls") or []:
+                        index = fragment.get("index", 0)
+                        call = calls.setdefault(index, {"id": "", "name": "", "arguments_text": ""})
+                        function = fragment.get("function") or {}
+                        call["id"] = call["id"] or fragment.get("id") or ""
+                        call["name"] += function.get("name") or ""
+                        piece = function.get("arguments") or ""
+                        call["arguments_text"] += piece
+                        yield {"type": "tool_call_delta", "tool_index": index, "delta": piece,
+                               "tool_call": {"id": call["id"], "name": call["name"]}}
+                    if choice.get("finish_reason"):
+                        for index in sorted(calls):
+                            call = make_tool_call(calls[index]["id"], calls[index]["name"],
+                                                  calls[index]["arguments_text"])
+                            output["tool_calls"].append(call)
+                            yield {"type": "tool_call", "tool_call": call}
+                        calls = {}
+                        output["finish_reason"] = choice["finish_reason"]
+                        finished = True
+                        yield {"type": "finish", "finish_reason": choice["finish_reason"]}
+                if chunk.get("usage"):
+                    output["usage"] = make_usage(chunk["usage"])
+                    yield {"type": "usage", "usage": output["usage"]}
+            if not saw_done:
+                raise ProviderError("stream_failure", "The stream ended before [DONE]")
+            if not finished and calls:
+                for index in sorted(calls):
+                    output["tool_calls"].append(make_tool_call(calls[index]["id"], calls[index]["name"],
+                                                               calls[index]["arguments_text"]))
+            reusable = not response.will_close and _drain(response)
+            output["timing"] = {"total_us": int((time.monotonic() - started) * 1e6), "time_to_first_token_us": None}
+            yield {"type": "done", "output": output}
+        except (OSError, http.client.HTTPException) as exc:
+            if self.pool.closed:
+                raise ProviderError("cancelled", "The session was closed during the stream") from exc
+            raise ProviderError("stream_failure", f"The stream failed: {exc}") from exc
+        finally:
+            self.pool.release(conn, reusable)
+
+
+def _drain(response):
+    """Reads what follows [DONE] (the end of the chunked body); reusable only when nothing does."""
+    try:
+        return response.read() == b""
+    except (OSError, http.client.HTTPException):
+        return False
+
+
+def sse_data(response):
+    """The data of each server-sent event (WHATWG rules: CR, LF or CRLF; comments; multi-line data)."""
+    buffer = ""
+    data_lines = []
+    pending_cr = False
+    decoder = __import__("codecs").getincrementaldecoder("utf-8")("replace")
+    while True:
+        chunk = response.read1(65536)
+        if not chunk:
+            break
+        text = decoder.decode(chunk)
+        if pending_cr and text.startswith("\n"):
+            text = text[1:]
+        pending_cr = text.endswith("\r")
+        buffer += text
+        lines = buffer.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        buffer = lines.pop()
+        for line in lines:
+            if line == "":
+                if data_lines:
+                    yield "\n".join(data_lines)
+                    data_lines = []
+            elif line.startswith(":"):
+                continue
+            else:
+                field, _, value = line.partition(":")
+                if value.startswith(" "):
+                    value = value[1:]
+                if field == "data":
+                    data_lines.append(value)
+    if data_lines:
+        yield "\n".join(data_lines)
+
+
+def new_output():
+    return {"text": "", "reasoning": "", "tool_calls": [], "usage": None, "finish_reason": "",
+            "response_id": "", "timing": {"total_us": 0, "time_to_first_token_us": None}}
+
+
+def make_tool_call(call_id, name, arguments_text):
+    try:
+        arguments = json.loads(arguments_text) if arguments_text else None
+    except ValueError:
+        arguments = None
+    return {"id": call_id, "name": name, "arguments": arguments, "arguments_text": arguments_text}
+
+
+def make_usage(usage):
+    if not isinstance(usage, dict):
+        return None
+    prompt = int(usage.get("prompt_tokens") or 0)
+    completion = int(usage.get("completion_tokens") or 0)
+    return {"prompt_tokens": prompt, "completion_tokens": completion,
+            "total_tokens": int(usage.get("total_tokens") or prompt + completion)}
+
+
+# ---------------------------------------------------------------- session
+
+class Session:
+    """One provider instance for many turns; closed exactly once; thread-safe."""
+
+    def __init__(self, config, factory=LocalProvider, readiness_probe=True):
+        self.config = config
+        self._lock = threading.Lock()
+        self._closed = False
+        self._provider = factory(config)
+        self._probe = readiness_probe and hasattr(self._provider, "check_ready")
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        try:
+            self.close()
+        except Exception:  # an error from closing never escapes a scope exit
+            pass
+        return False
+
+    @property
+    def closed(self):
+        return self._closed
+
+    def _open_provider(self):
+        with self._lock:
+            if self._closed:
+                raise ProviderError("session_closed", "Session is closed", CLOSED_HINT)
+            return self._provider
+
+    def interact(self, environment, inp, requirements=None):
+        return self._open_provider().generate(environment or {}, inp or {}, requirements or {})
+
+    def stream(self, environment, inp, requirements=None):
+        return self._open_provider().stream(environment or {}, inp or {}, requirements or {})
+
+    def run_many(self, environment, inputs, requirements=None, concurrency=4):
+        provider = self._open_provider()
+        outputs = [None] * len(inputs)
+        errors = [None] * len(inputs)
+        next_index = [0]
+        lock = threading.Lock()
+
+        def worker():
+            while True:
+                with lock:
+                    index = next_index[0]
+                    next_index[0] += 1
+                if index >= len(inputs):
+                    return
+                try:
+                    outputs[index] = provider.generate(environment or {}, inputs[index], requirements or {})
+                except Exception as exc:  # rethrown below, in input order
+                    errors[index] = exc
+
+        workers = [threading.Thread(target=worker) for _ in range(max(1, min(concurrency, len(inputs))))]
+        for thread in workers:
+            thread.start()
+        for thread in workers:
+            thread.join()
+        for error in errors:
+            if error is not None:
+                raise error
+        return outputs
+
+    def check_ready(self, model=...):
+        provider = self._open_provider()
+        target = self.config.model if model is ... else model
+        if not self._probe:
+            return {"ready": True, "provider": getattr(provider, "name", "local"), "status_code": None,
+                    "message": NO_PROBE_MESSAGE, "model": target, "model_verified": False}
+        return provider.check_ready(target)
+
+    def close(self):
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+        self._provider.close()
+
+
+def _one_shot(config, factory, call):
+    with Session(config, factory) as session:
+        return call(session)
+
+
+def interact(config, environment, inp, requirements=None, factory=LocalProvider):
+    return _one_shot(config, factory, lambda s: s.interact(environment, inp, requirements))
+
+
+def run_many(config, environment, inputs, requirements=None, concurrency=4, factory=LocalProvider):
+    return _one_shot(config, factory, lambda s: s.run_many(environment, inputs, requirements, concurrency))
+
+
+def check_ready(config, factory=LocalProvider):
+    return _one_shot(config, factory, lambda s: s.check_ready())
+
+
+def stream(config, environment, inp, requirements=None, factory=LocalProvider):
+    """A generator owning a single-use session, closed when the stream ends, fails or is dropped."""
+    session = Session(config, factory)
+    try:
+        events = session.stream(environment, inp, requirements)
+    except BaseException:
+        session.close()
+        raise
+
+    def owned():
+        try:
+            yield from events
+        finally:
+            events.close()
+            session.close()
+
+    return owned()

@@ -1,0 +1,639 @@
+// AdapterSubject: runs an adapter in its own process group and speaks the JSON-lines protocol with per-step deadlines.
+#include "provkit/conformance/adapter_subject.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+namespace provkit::conformance {
+
+using nlohmann::json;
+using Millis = std::chrono::milliseconds;
+
+namespace {
+
+constexpr std::size_t kStderrTailBytes = 2048;
+
+std::string Clip(std::string_view text, std::size_t limit = 300) {
+  if (text.size() <= limit) return std::string(text);
+  return std::string(text.substr(0, limit)) + "...";
+}
+
+// ---- values to JSON
+
+json ToJson(const Config& config) {
+  return {{"base_url", config.base_url},
+          {"model", config.model ? json(*config.model) : json(nullptr)},
+          {"api_key", config.api_key},
+          {"connect_timeout_ms", config.connect_timeout.count()},
+          {"request_timeout_ms", config.request_timeout.count()},
+          {"probe_budget_ms", config.probe_budget.count()}};
+}
+
+json ToJson(const Environment& environment) {
+  json tools = json::array();
+  for (const Tool& tool : environment.tools) {
+    tools.push_back({{"name", tool.name}, {"description", tool.description}, {"parameters", tool.parameters}});
+  }
+  return {{"instructions", environment.instructions}, {"tools", tools}};
+}
+
+json ToJson(const Input& input) {
+  json history = json::array();
+  for (const Message& message : input.history) {
+    json item = {{"role", message.role}, {"content", message.content}};
+    if (!message.tool_calls.empty()) item["tool_calls"] = message.tool_calls;
+    if (!message.tool_call_id.empty()) item["tool_call_id"] = message.tool_call_id;
+    history.push_back(std::move(item));
+  }
+  json results = json::array();
+  for (const ToolResult& result : input.tool_results) {
+    results.push_back({{"call_id", result.call_id}, {"content", result.content}});
+  }
+  return {{"text", input.text}, {"history", history}, {"tool_results", results}};
+}
+
+json ToJson(const Requirements& requirements) {
+  json out = json::object();
+  if (requirements.temperature) out["temperature"] = *requirements.temperature;
+  if (requirements.top_p) out["top_p"] = *requirements.top_p;
+  if (requirements.max_tokens) out["max_tokens"] = *requirements.max_tokens;
+  if (requirements.seed) out["seed"] = *requirements.seed;
+  if (requirements.tool_choice) out["tool_choice"] = *requirements.tool_choice;
+  if (!requirements.provider_options.empty()) out["provider_options"] = requirements.provider_options;
+  return out;
+}
+
+// ---- JSON to values; a wrong shape is the adapter breaking the protocol
+
+[[noreturn]] void Violation(const std::string& what, const json& value) {
+  throw HarnessError("protocol violation: " + what + " in " +
+                     Clip(value.dump(-1, ' ', false, json::error_handler_t::replace)));
+}
+
+std::string StringField(const json& object, const char* key, bool required) {
+  const auto it = object.find(key);
+  if (it == object.end() || it->is_null()) {
+    if (required) Violation(std::string("missing '") + key + "'", object);
+    return {};
+  }
+  if (!it->is_string()) Violation(std::string("'") + key + "' is not a string", object);
+  return it->get<std::string>();
+}
+
+ToolCall ToolCallFromJson(const json& value) {
+  if (!value.is_object()) Violation("a tool call that is not an object", value);
+  ToolCall call;
+  call.id = StringField(value, "id", false);
+  call.name = StringField(value, "name", true);
+  call.arguments_text = StringField(value, "arguments_text", false);
+  call.arguments = value.value("arguments", json(nullptr));
+  return call;
+}
+
+Usage UsageFromJson(const json& value) {
+  if (!value.is_object()) Violation("usage that is not an object", value);
+  Usage usage;
+  auto number = [&](const char* key) -> long long {
+    const auto it = value.find(key);
+    if (it == value.end() || it->is_null()) return 0;
+    if (!it->is_number_integer()) Violation(std::string("usage '") + key + "' is not an integer", value);
+    return it->get<long long>();
+  };
+  usage.prompt_tokens = number("prompt_tokens");
+  usage.completion_tokens = number("completion_tokens");
+  usage.total_tokens = number("total_tokens");
+  return usage;
+}
+
+Output OutputFromJson(const json& value) {
+  if (!value.is_object()) Violation("an output that is not an object", value);
+  Output output;
+  output.text = StringField(value, "text", true);
+  output.reasoning = StringField(value, "reasoning", false);
+  if (const auto calls = value.find("tool_calls"); calls != value.end() && !calls->is_null()) {
+    if (!calls->is_array()) Violation("'tool_calls' is not a list", value);
+    for (const json& call : *calls) output.tool_calls.push_back(ToolCallFromJson(call));
+  }
+  if (const auto usage = value.find("usage"); usage != value.end() && !usage->is_null()) {
+    output.usage = UsageFromJson(*usage);
+  }
+  output.finish_reason = StringField(value, "finish_reason", false);
+  output.response_id = StringField(value, "response_id", false);
+  return output;
+}
+
+ProviderReadiness ReadinessFromJson(const json& value) {
+  if (!value.is_object()) Violation("a readiness record that is not an object", value);
+  try {
+    return value.get<ProviderReadiness>();
+  } catch (const json::exception& error) {
+    Violation(std::string("a malformed readiness record (") + error.what() + ")", value);
+  }
+}
+
+StreamEvent EventFromJson(const json& value) {
+  if (!value.is_object()) Violation("an event that is not an object", value);
+  static const std::map<std::string, EventType> kTypes = {
+      {"start", EventType::kStart},       {"text_delta", EventType::kTextDelta},
+      {"reasoning_delta", EventType::kReasoningDelta}, {"tool_call_delta", EventType::kToolCallDelta},
+      {"tool_call", EventType::kToolCall}, {"usage", EventType::kUsage},
+      {"finish", EventType::kFinish},     {"done", EventType::kDone}};
+  const auto type = kTypes.find(StringField(value, "type", true));
+  if (type == kTypes.end()) Violation("an unknown event type", value);
+  StreamEvent event;
+  event.type = type->second;
+  event.delta = StringField(value, "delta", false);
+  event.finish_reason = StringField(value, "finish_reason", false);
+  if (const auto index = value.find("tool_index"); index != value.end() && index->is_number_integer()) {
+    event.tool_index = index->get<int>();
+  }
+  if (const auto call = value.find("tool_call"); call != value.end() && call->is_object()) {
+    event.tool_call.id = StringField(*call, "id", false);
+    event.tool_call.name = StringField(*call, "name", false);
+    event.tool_call.arguments_text = StringField(*call, "arguments_text", false);
+    event.tool_call.arguments = call->value("arguments", json(nullptr));
+  }
+  if (const auto usage = value.find("usage"); usage != value.end() && usage->is_object()) {
+    event.usage = UsageFromJson(*usage);
+  }
+  return event;
+}
+
+SubjectError ErrorFromJson(const json& value) {
+  if (!value.is_object()) Violation("an error that is not an object", value);
+  std::optional<int> status;
+  if (const auto code = value.find("status_code"); code != value.end() && code->is_number_integer()) {
+    status = code->get<int>();
+  }
+  return SubjectError(StringField(value, "kind", true), StringField(value, "message", false),
+                      StringField(value, "hint", false), status);
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+
+class AdapterSubject::Process {
+ public:
+  explicit Process(AdapterOptions options) : options_(std::move(options)) { Start(); }
+  ~Process() { Stop(); }
+
+  /// Sends `request` (an id is added) and waits for its final answer.
+  json Call(json request, const std::function<void(const json&)>& on_event = {},
+            std::optional<Millis> timeout = std::nullopt) {
+    std::unique_lock serial(serial_mutex_, std::defer_lock);
+    if (!concurrent_) serial.lock();
+    const std::string op = request.value("op", std::string("?"));
+    auto pending = std::make_shared<Pending>();
+    pending->on_event = on_event;
+    std::int64_t id = 0;
+    {
+      std::lock_guard lock(mutex_);
+      if (broken_) throw HarnessError(*broken_ + StderrNote());
+      id = ++next_id_;
+      pending_[id] = pending;
+    }
+    request["id"] = id;
+    const Millis limit = timeout.value_or(options_.step_timeout);
+    Write(request.dump(-1, ' ', false, json::error_handler_t::replace) + "\n", limit);
+    std::unique_lock lock(mutex_);
+    const bool answered = done_cv_.wait_for(lock, limit, [&] { return pending->done || broken_.has_value(); });
+    pending_.erase(id);
+    if (!pending->done) {
+      if (broken_) throw HarnessError(*broken_ + " (while waiting for '" + op + "')" + StderrNote());
+      (void)answered;
+      abandoned_.insert(id);
+      throw HarnessError("the adapter did not answer '" + op + "' within " + std::to_string(limit.count()) + " ms" +
+                         StderrNote());
+    }
+    if (pending->error) throw *pending->error;
+    return pending->result;
+  }
+
+  void set_concurrent(bool concurrent) { concurrent_ = concurrent; }
+
+  std::string StderrTail() const {
+    std::lock_guard lock(stderr_mutex_);
+    return stderr_tail_;
+  }
+
+ private:
+  struct Pending {
+    std::function<void(const json&)> on_event;
+    bool done = false;
+    json result;
+    std::optional<SubjectError> error;
+  };
+
+  std::string StderrNote() const {
+    const std::string tail = StderrTail();
+    return tail.empty() ? std::string() : "; adapter stderr ends: " + Clip(tail, 600);
+  }
+
+  void Start() {
+    int in[2], out[2], err[2];
+    if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) {
+      throw HarnessError(std::string("cannot create pipes: ") + std::strerror(errno));
+    }
+    pid_ = fork();
+    if (pid_ < 0) throw HarnessError(std::string("cannot fork: ") + std::strerror(errno));
+    if (pid_ == 0) {
+      setpgid(0, 0);
+      dup2(in[0], STDIN_FILENO);
+      dup2(out[1], STDOUT_FILENO);
+      dup2(err[1], STDERR_FILENO);
+      execl("/bin/sh", "sh", "-c", options_.command.c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    setpgid(pid_, pid_);
+    close(in[0]);
+    close(out[1]);
+    close(err[1]);
+    stdin_fd_ = in[1];
+    stdout_fd_ = out[0];
+    stderr_fd_ = err[0];
+    fcntl(stdin_fd_, F_SETFL, O_NONBLOCK);
+    signal(SIGPIPE, SIG_IGN);  // a dead adapter must give EPIPE, not kill the harness
+    reader_ = std::thread([this] { ReadLoop(); });
+  }
+
+  void Write(const std::string& line, Millis limit) {
+    std::lock_guard lock(write_mutex_);
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    std::size_t sent = 0;
+    while (sent < line.size()) {
+      const ssize_t n = write(stdin_fd_, line.data() + sent, line.size() - sent);
+      if (n > 0) {
+        sent += static_cast<std::size_t>(n);
+        continue;
+      }
+      if (n < 0 && errno != EAGAIN && errno != EINTR) {
+        Break("the adapter's stdin is closed (" + std::string(std::strerror(errno)) + "): it exited or crashed");
+        throw HarnessError("the adapter's stdin is closed: it exited or crashed" + StderrNote());
+      }
+      const auto left = std::chrono::duration_cast<Millis>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) throw HarnessError("the adapter does not read its stdin" + StderrNote());
+      pollfd fd{stdin_fd_, POLLOUT, 0};
+      poll(&fd, 1, static_cast<int>(std::min<long long>(left.count(), 100)));
+    }
+  }
+
+  void ReadLoop() {
+    std::string out_buffer;
+    char chunk[65536];
+    bool out_open = true;
+    bool err_open = true;
+    while (!stopping_ && (out_open || err_open)) {
+      pollfd fds[2] = {{out_open ? stdout_fd_ : -1, POLLIN, 0}, {err_open ? stderr_fd_ : -1, POLLIN, 0}};
+      if (poll(fds, 2, 50) <= 0) continue;
+      if (out_open && (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) != 0) {
+        const ssize_t n = read(stdout_fd_, chunk, sizeof chunk);
+        if (n <= 0) {
+          out_open = false;
+          Break("the adapter exited or closed its stdout" + ExitNote());
+        } else {
+          total_output_ += static_cast<std::size_t>(n);
+          if (total_output_ > options_.max_output_bytes) {
+            Break("protocol violation: the adapter wrote more than " + std::to_string(options_.max_output_bytes) +
+                  " bytes (flooding)");
+            out_open = false;
+            continue;
+          }
+          out_buffer.append(chunk, static_cast<std::size_t>(n));
+          std::size_t newline;
+          while ((newline = out_buffer.find('\n')) != std::string::npos) {
+            Dispatch(out_buffer.substr(0, newline));
+            out_buffer.erase(0, newline + 1);
+          }
+          if (out_buffer.size() > options_.max_line_bytes) {
+            Break("protocol violation: a line longer than " + std::to_string(options_.max_line_bytes) + " bytes");
+            out_open = false;
+          }
+        }
+      }
+      if (err_open && (fds[1].revents & (POLLIN | POLLHUP | POLLERR)) != 0) {
+        const ssize_t n = read(stderr_fd_, chunk, sizeof chunk);
+        if (n <= 0) {
+          err_open = false;
+        } else {
+          std::lock_guard lock(stderr_mutex_);
+          stderr_tail_.append(chunk, static_cast<std::size_t>(n));
+          if (stderr_tail_.size() > kStderrTailBytes) stderr_tail_.erase(0, stderr_tail_.size() - kStderrTailBytes);
+        }
+      }
+    }
+  }
+
+  std::string ExitNote() {
+    int status = 0;
+    for (int i = 0; i < 20; ++i) {  // the pipe closes a moment before the exit status is ready
+      const pid_t done = waitpid(pid_, &status, WNOHANG);
+      if (done == pid_) {
+        reaped_ = true;
+        if (WIFEXITED(status)) return " (exit status " + std::to_string(WEXITSTATUS(status)) + ")";
+        if (WIFSIGNALED(status)) return " (killed by signal " + std::to_string(WTERMSIG(status)) + ")";
+        return {};
+      }
+      std::this_thread::sleep_for(Millis{5});
+    }
+    return {};
+  }
+
+  void Dispatch(const std::string& line) {
+    if (line.empty() || line == "\r") return;
+    const json message = json::parse(line, nullptr, false);
+    if (message.is_discarded() || !message.is_object()) {
+      Break("protocol violation: a line that is not a JSON object: " + Clip(line));
+      return;
+    }
+    const auto id_field = message.find("id");
+    if (id_field == message.end() || !id_field->is_number_integer()) {
+      const auto error = message.find("error");
+      Break("protocol violation: a line without an integer id: " + Clip(line) +
+            (error != message.end() ? " (the adapter reported an error)" : ""));
+      return;
+    }
+    const std::int64_t id = id_field->get<std::int64_t>();
+    std::shared_ptr<Pending> pending;
+    {
+      std::lock_guard lock(mutex_);
+      const auto it = pending_.find(id);
+      if (it == pending_.end()) {
+        if (abandoned_.count(id) != 0) return;  // a late answer to a step that already timed out
+        broken_locked("protocol violation: an answer to id " + std::to_string(id) +
+                      " that was never asked or is already answered: " + Clip(line));
+        return;
+      }
+      pending = it->second;
+    }
+    if (const auto event = message.find("event"); event != message.end()) {
+      if (pending->on_event) pending->on_event(*event);
+      return;
+    }
+    std::lock_guard lock(mutex_);
+    if (const auto result = message.find("result"); result != message.end()) {
+      pending->result = *result;
+    } else if (const auto error = message.find("error"); error != message.end()) {
+      try {
+        pending->error = ErrorFromJson(*error);
+      } catch (const HarnessError& violation) {
+        broken_locked(violation.what());
+        return;
+      }
+    } else {
+      broken_locked("protocol violation: an answer with neither result, error nor event: " + Clip(line));
+      return;
+    }
+    pending->done = true;
+    pending_.erase(id);
+    done_cv_.notify_all();
+  }
+
+  void broken_locked(std::string why) {
+    if (!broken_) broken_ = std::move(why);
+    done_cv_.notify_all();
+    if (pid_ > 0) kill(-pid_, SIGKILL);
+  }
+
+  void Break(std::string why) {
+    std::lock_guard lock(mutex_);
+    broken_locked(std::move(why));
+  }
+
+  void Stop() {
+    bool alive;
+    {
+      std::lock_guard lock(mutex_);
+      alive = !broken_.has_value();
+    }
+    if (alive) {
+      try {
+        Call({{"op", "shutdown"}}, {}, options_.shutdown_grace);
+      } catch (const std::exception&) {
+        // Killed below either way.
+      }
+      const auto deadline = std::chrono::steady_clock::now() + options_.shutdown_grace;
+      while (!reaped_ && std::chrono::steady_clock::now() < deadline) {
+        int status = 0;
+        if (waitpid(pid_, &status, WNOHANG) == pid_) reaped_ = true;
+        else std::this_thread::sleep_for(Millis{5});
+      }
+    }
+    kill(-pid_, SIGKILL);  // the whole group: children the adapter started go too
+    if (!reaped_) {
+      int status = 0;
+      waitpid(pid_, &status, 0);
+    }
+    stopping_ = true;
+    if (reader_.joinable()) reader_.join();
+    close(stdin_fd_);
+    close(stdout_fd_);
+    close(stderr_fd_);
+  }
+
+  AdapterOptions options_;
+  pid_t pid_ = -1;
+  int stdin_fd_ = -1;
+  int stdout_fd_ = -1;
+  int stderr_fd_ = -1;
+  std::thread reader_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> reaped_{false};
+  std::atomic<bool> concurrent_{false};
+  std::size_t total_output_ = 0;
+  mutable std::mutex mutex_;
+  mutable std::mutex stderr_mutex_;
+  std::mutex write_mutex_;
+  std::mutex serial_mutex_;
+  std::condition_variable done_cv_;
+  std::map<std::int64_t, std::shared_ptr<Pending>> pending_;
+  std::set<std::int64_t> abandoned_;
+  std::int64_t next_id_ = 0;
+  std::optional<std::string> broken_;
+  std::string stderr_tail_;
+};
+
+namespace {
+
+StreamOutcome StreamCall(AdapterSubject::Process& process, json request, const EventCallback& on_event) {
+  StreamOutcome outcome;
+  try {
+    const json result = process.Call(std::move(request), [&](const json& event) {
+      StreamEvent parsed;
+      try {
+        parsed = EventFromJson(event);
+      } catch (const HarnessError&) {
+        return;  // judged below: an unreadable event never counts
+      }
+      outcome.events.push_back(parsed);
+      if (on_event) on_event(parsed);
+    });
+    if (!result.is_object()) Violation("a stream result that is not an object", result);
+    if (result.value("abandoned", false)) {
+      outcome.abandoned = true;
+    } else if (result.value("done", false)) {
+      outcome.done = OutputFromJson(result.value("output", json(nullptr)));
+    } else {
+      Violation("a stream result with neither done nor abandoned", result);
+    }
+  } catch (const SubjectError& error) {
+    outcome.error = error;
+  }
+  return outcome;
+}
+
+class AdapterSession final : public SubjectSession {
+ public:
+  AdapterSession(std::shared_ptr<AdapterSubject::Process> process, std::string id)
+      : process_(std::move(process)), id_(std::move(id)) {}
+
+  ProviderReadiness CheckReady(std::stop_token /*stop*/) override {
+    return ReadinessFromJson(process_->Call({{"op", "check_ready"}, {"session", id_}}));
+  }
+  ProviderReadiness CheckReadyOf(const std::optional<std::string>& model) override {
+    return ReadinessFromJson(process_->Call(
+        {{"op", "check_ready"}, {"session", id_}, {"model", model ? json(*model) : json(nullptr)}}));
+  }
+  Output Interact(const Environment& environment, const Input& input, const Requirements& requirements) override {
+    return OutputFromJson(process_->Call({{"op", "interact"},
+                                          {"session", id_},
+                                          {"environment", ToJson(environment)},
+                                          {"input", ToJson(input)},
+                                          {"requirements", ToJson(requirements)}}));
+  }
+  StreamOutcome Stream(const Environment& environment, const Input& input, const Requirements& requirements,
+                       std::optional<int> stop_after, const EventCallback& on_event) override {
+    json request = {{"op", "stream"},
+                    {"session", id_},
+                    {"environment", ToJson(environment)},
+                    {"input", ToJson(input)},
+                    {"requirements", ToJson(requirements)}};
+    if (stop_after) request["stop_after"] = *stop_after;
+    return StreamCall(*process_, std::move(request), on_event);
+  }
+  std::vector<Output> RunMany(const Environment& environment, const std::vector<Input>& inputs,
+                              const Requirements& requirements, int concurrency) override {
+    json list = json::array();
+    for (const Input& input : inputs) list.push_back(ToJson(input));
+    const json result = process_->Call({{"op", "run_many"},
+                                        {"session", id_},
+                                        {"environment", ToJson(environment)},
+                                        {"inputs", list},
+                                        {"requirements", ToJson(requirements)},
+                                        {"concurrency", concurrency}});
+    if (!result.is_object() || !result.contains("outputs") || !result["outputs"].is_array()) {
+      Violation("a run_many result without an outputs list", result);
+    }
+    std::vector<Output> outputs;
+    for (const json& output : result["outputs"]) outputs.push_back(OutputFromJson(output));
+    return outputs;
+  }
+  void Close() override { process_->Call({{"op", "close"}, {"session", id_}}); }
+  void Drop() override { process_->Call({{"op", "drop"}, {"session", id_}}); }
+
+ private:
+  std::shared_ptr<AdapterSubject::Process> process_;
+  std::string id_;
+};
+
+}  // namespace
+
+AdapterSubject::AdapterSubject(AdapterOptions options) : process_(std::make_shared<Process>(std::move(options))) {
+  json hello;
+  try {
+    hello = process_->Call({{"op", "hello"}, {"protocol", 1}});
+  } catch (const SubjectError& error) {
+    throw HarnessError(std::string("the adapter refused hello: ") + error.what());
+  }
+  if (!hello.is_object() || hello.value("protocol", 0) != 1) Violation("hello without protocol 1", hello);
+  name_ = hello.value("name", std::string("adapter"));
+  const json caps = hello.value("capabilities", json::object());
+  auto flag = [&](const char* key) { return caps.is_object() && caps.value(key, false); };
+  capabilities_.readiness = flag("readiness");
+  capabilities_.streaming = flag("streaming");
+  capabilities_.tools = flag("tools");
+  capabilities_.run_many = flag("run_many");
+  capabilities_.one_shot = flag("one_shot");
+  capabilities_.concurrent = flag("concurrent");
+  capabilities_.probe_optional = flag("probe_optional");
+  capabilities_.cancellation = false;  // R14 applies to C++ subjects only
+  process_->set_concurrent(capabilities_.concurrent);
+}
+
+AdapterSubject::~AdapterSubject() = default;
+
+std::string AdapterSubject::Name() const { return name_; }
+Capabilities AdapterSubject::GetCapabilities() const { return capabilities_; }
+std::string AdapterSubject::StderrTail() const { return process_->StderrTail(); }
+
+std::unique_ptr<SubjectSession> AdapterSubject::Open(const Config& config, bool readiness_probe) {
+  const json result =
+      process_->Call({{"op", "open"}, {"config", ToJson(config)}, {"readiness_probe", readiness_probe}});
+  if (!result.is_object() || !result.contains("session") || !result["session"].is_string()) {
+    Violation("an open result without a session id", result);
+  }
+  return std::make_unique<AdapterSession>(process_, result["session"].get<std::string>());
+}
+
+OneShotResult AdapterSubject::OneShot(OneShotCall call, const Config& config, const OneShotArgs& args) {
+  static const char* const kNames[] = {"interact", "stream", "run_many", "check_ready"};
+  json inputs = json::array();
+  for (const Input& input : args.inputs) inputs.push_back(ToJson(input));
+  json request = {{"op", "oneshot"},
+                  {"call", kNames[static_cast<int>(call)]},
+                  {"config", ToJson(config)},
+                  {"environment", ToJson(args.environment)},
+                  {"input", ToJson(args.input)},
+                  {"inputs", inputs},
+                  {"requirements", ToJson(args.requirements)},
+                  {"concurrency", args.concurrency}};
+  OneShotResult result;
+  switch (call) {
+    case OneShotCall::kInteract: result.output = OutputFromJson(process_->Call(request)); break;
+    case OneShotCall::kCheckReady: result.readiness = ReadinessFromJson(process_->Call(request)); break;
+    case OneShotCall::kStream: result.stream = StreamCall(*process_, request, {}); break;
+    case OneShotCall::kRunMany: {
+      const json answer = process_->Call(request);
+      if (!answer.is_object() || !answer.contains("outputs") || !answer["outputs"].is_array()) {
+        Violation("a run_many result without an outputs list", answer);
+      }
+      for (const json& output : answer["outputs"]) result.outputs.push_back(OutputFromJson(output));
+      break;
+    }
+  }
+  return result;
+}
+
+SubjectCounters AdapterSubject::Counters() {
+  const json stats = process_->Call({{"op", "stats"}});
+  auto number = [&](const char* key) -> std::int64_t {
+    if (!stats.is_object() || !stats.contains(key) || !stats[key].is_number_integer()) {
+      Violation(std::string("stats without an integer '") + key + "'", stats);
+    }
+    return stats[key].get<std::int64_t>();
+  };
+  return {.instances_created = number("instances_created"),
+          .instances_closed = number("instances_closed"),
+          .calls_after_close = number("calls_after_close")};
+}
+
+SubjectFactory AdapterSubjectFactory(AdapterOptions options) {
+  return [options] { return std::make_unique<AdapterSubject>(options); };
+}
+
+}  // namespace provkit::conformance

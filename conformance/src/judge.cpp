@@ -1,0 +1,415 @@
+// The judge: the clause-check table, ClauseRun's bookkeeping, and running a subject through its clauses.
+#include "provkit/conformance/judge.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cstdio>
+#include <stdexcept>
+#include <utility>
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include "clause_run.hpp"
+
+namespace provkit::conformance {
+namespace internal {
+namespace {
+
+constexpr std::size_t kMaxRequestsPerClause = 40;
+constexpr std::size_t kMaxBodyChars = 300;
+
+std::string Truncated(std::string text, std::size_t limit) {
+  if (text.size() > limit) {
+    text.resize(limit);
+    text += "...";
+  }
+  return text;
+}
+
+std::string Plural(std::int64_t n, std::string_view unit) {
+  std::string text = std::to_string(n) + " " + std::string(unit);
+  if (n != 1 && !unit.empty()) {
+    if (unit.back() == 's') text += "es";
+    else text += "s";
+  }
+  return text;
+}
+
+}  // namespace
+
+double MsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+}
+
+ClauseRun::ClauseRun(const Clause& clause, SubjectFactory factory, const JudgeOptions& options)
+    : clause_(clause), factory_(std::move(factory)), options_(options) {}
+
+ClauseRun::~ClauseRun() {
+  subject_.reset();  // adapters end (and their process groups die) before the servers stop
+  for (auto& server : servers_) server->Stop();
+}
+
+mock::ServerOptions ClauseRun::ServerDefaults() const {
+  mock::ServerOptions server_options;
+  server_options.models = {mock::Model(options_.model), mock::Model("provkit-other")};
+  server_options.threads = 64;
+  return server_options;
+}
+
+mock::Server& ClauseRun::NewServer(mock::ServerOptions server_options) {
+  servers_.push_back(std::make_unique<mock::Server>(std::move(server_options)));
+  return *servers_.back();
+}
+
+Subject& ClauseRun::subject() {
+  if (!subject_) {
+    subject_ = factory_();
+    if (!subject_) throw HarnessError("the subject factory returned no subject");
+  }
+  return *subject_;
+}
+
+Config ClauseRun::ConfigFor(const mock::Server& server, std::optional<std::string> model) const {
+  Config config;
+  config.base_url = server.base_url();
+  config.model = std::move(model);
+  config.api_key = options_.api_key;
+  config.connect_timeout = Millis{1000};
+  config.request_timeout = options_.request_timeout;
+  config.probe_budget = options_.probe_budget;
+  return config;
+}
+
+std::shared_ptr<SubjectSession> ClauseRun::Open(const mock::Server& server, bool readiness_probe) {
+  return OpenWith(ConfigFor(server, options_.model), readiness_probe);
+}
+
+std::shared_ptr<SubjectSession> ClauseRun::OpenWith(const Config& config, bool readiness_probe) {
+  return std::shared_ptr<SubjectSession>(subject().Open(config, readiness_probe));
+}
+
+void ClauseRun::Case(std::string name) { case_ = std::move(name); }
+
+std::string ClauseRun::Prefixed(std::string_view text) const {
+  if (case_.empty()) return std::string(text);
+  return "[" + case_ + "] " + std::string(text);
+}
+
+bool ClauseRun::Require(bool ok, std::string_view expectation, std::string_view observation) {
+  const std::string expected = Prefixed(expectation);
+  if (std::find(expected_.begin(), expected_.end(), expected) == expected_.end()) expected_.push_back(expected);
+  if (!ok) {
+    failures_.push_back(Prefixed(std::string(expectation) + ", observed " + std::string(observation)));
+    observed_.push_back(Prefixed(observation));
+  }
+  return ok;
+}
+
+bool ClauseRun::Should(bool ok, std::string_view expectation, std::string_view observation) {
+  const std::string expected = Prefixed("(strict) " + std::string(expectation));
+  if (std::find(expected_.begin(), expected_.end(), expected) == expected_.end()) expected_.push_back(expected);
+  if (!ok) {
+    non_strict_.push_back(Prefixed("strict part: " + std::string(expectation) + ", observed " +
+                                   std::string(observation)));
+    observed_.push_back(Prefixed(observation));
+  }
+  return ok;
+}
+
+bool ClauseRun::Count(std::string_view what, std::int64_t observed, std::int64_t expected, std::string_view unit) {
+  const std::string sentence = std::string(what) + " " + Plural(observed, unit) + " (expected " +
+                               std::to_string(expected) + ")";
+  invariants_.push_back(Prefixed(sentence));
+  return Require(observed == expected, std::string(what) + " " + Plural(expected, unit), Plural(observed, unit));
+}
+
+bool ClauseRun::CountAtMost(std::string_view what, std::int64_t observed, std::int64_t at_most,
+                            std::string_view unit) {
+  const std::string sentence = std::string(what) + " " + Plural(observed, unit) + " (expected at most " +
+                               std::to_string(at_most) + ")";
+  invariants_.push_back(Prefixed(sentence));
+  return Require(observed <= at_most, std::string(what) + " at most " + Plural(at_most, unit),
+                 Plural(observed, unit));
+}
+
+void ClauseRun::Skip(std::string reason) {
+  if (!skip_) skip_ = std::move(reason);
+}
+
+void ClauseRun::Note(std::string sentence) { invariants_.push_back(Prefixed(sentence)); }
+
+void ClauseRun::Observe(std::string text) { observed_.push_back(Prefixed(text)); }
+
+void ClauseRun::RecordJournal(const mock::Server& server) {
+  for (const mock::JournalEntry& entry : server.journal()) {
+    if (requests_.size() >= kMaxRequestsPerClause) return;
+    reports::RequestRecord record;
+    record.connection = static_cast<int>(entry.connection_id);
+    record.method = entry.method;
+    record.path = entry.path;
+    if (entry.status != 0) record.status = entry.status;
+    if (!entry.body.empty()) record.request_body = Truncated(entry.body, kMaxBodyChars);
+    requests_.push_back(std::move(record));
+  }
+}
+
+void ClauseRun::Info(std::string reason) { info_ = std::move(reason); }
+
+void ClauseRun::Error(std::string reason) { errors_.push_back(Prefixed(reason)); }
+
+reports::ClauseResult ClauseRun::Finish(double duration_ms) {
+  auto join = [](const std::vector<std::string>& parts) {
+    std::string text;
+    for (const std::string& part : parts) text += (text.empty() ? "" : "; ") + part;
+    return text;
+  };
+  reports::ClauseBuilder builder(clause_.id);
+  if (!errors_.empty()) builder.Error(join(errors_));
+  else if (!failures_.empty()) builder.Fail(join(failures_));
+  else if (!non_strict_.empty()) builder.NonStrict(join(non_strict_));
+  else if (skip_) builder.Skip(*skip_);
+  else if (info_) builder.Info(*info_);
+  else if (expected_.empty() && invariants_.empty()) builder.Error("the check judged nothing");
+  else builder.Pass();
+  builder.Expected(join(expected_)).Observed(join(observed_)).DurationMs(duration_ms);
+  for (std::string& sentence : invariants_) builder.Invariant(std::move(sentence));
+  for (reports::RequestRecord& record : requests_) builder.Request(std::move(record));
+  return std::move(builder).Build();
+}
+
+std::string Describe(const ProviderReadiness& readiness) {
+  return nlohmann::json(readiness).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string Describe(const SubjectError& error) {
+  return error.kind + ": " + Truncated(error.what(), 400);
+}
+
+std::string Quote(const std::optional<std::string>& text) {
+  return text ? "\"" + Truncated(*text, 200) + "\"" : "null";
+}
+
+bool ContainsNoCase(std::string_view text, std::string_view part) {
+  auto lower = [](std::string_view in) {
+    std::string out(in);
+    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+    return out;
+  };
+  return lower(text).find(lower(part)) != std::string::npos;
+}
+
+std::optional<std::string> ErrorBodyMessage(std::string_view body) {
+  const nlohmann::json doc = nlohmann::json::parse(body, nullptr, false);
+  if (!doc.is_object()) return std::nullopt;
+  if (const auto error = doc.find("error"); error != doc.end()) {
+    if (error->is_object()) {
+      if (const auto message = error->find("message"); message != error->end() && message->is_string()) {
+        return message->get<std::string>();
+      }
+    }
+    if (error->is_string() && !error->get<std::string>().empty()) return error->get<std::string>();
+  }
+  if (const auto message = doc.find("message"); message != doc.end() && message->is_string()) {
+    return message->get<std::string>();
+  }
+  return std::nullopt;
+}
+
+std::optional<std::pair<int, std::string>> FetchRaw(const mock::Server& server, const std::string& path,
+                                                    const std::string& api_key) {
+  httplib::Client client(server.host(), server.port());
+  client.set_connection_timeout(2, 0);
+  client.set_read_timeout(5, 0);
+  httplib::Headers headers;
+  if (!api_key.empty()) headers.emplace("Authorization", "Bearer " + api_key);
+  auto response = client.Get(path, headers);
+  if (!response) return std::nullopt;
+  return std::make_pair(response->status, response->body);
+}
+
+}  // namespace internal
+
+namespace {
+
+using internal::ClauseRun;
+
+constexpr std::array kChecks = {
+    ClauseCheck{"R1", "model unset: one GET /health; healthy and loading answers"},
+    ClauseCheck{"R2", "model listed: /health then /models, verified, statuses and message"},
+    ClauseCheck{"R3", "no /health (404): the listing decides"},
+    ClauseCheck{"R4", "model not listed: named as not listed; suggestions for tag, org and case variants"},
+    ClauseCheck{"R5", "models endpoint 500 and 503: not ready, its status and message"},
+    ClauseCheck{"R6", "models endpoint 404 or unreadable: never verified"},
+    ClauseCheck{"R7", "health 503 Loading model with the model listed: not ready, server's words"},
+    ClauseCheck{"R8", "server stopped: a value naming the URL, no exception"},
+    ClauseCheck{"R9", "hang and trickle on /health and /models: ends within the probe budget"},
+    ClauseCheck{"R10", "malformed bodies and every server profile: no throw, sane verdicts"},
+    ClauseCheck{"R11", "the probe's requests: only the two GETs, no body"},
+    ClauseCheck{"R12", "bearer header on both requests; 401 and 403 reported as rejected credentials"},
+    ClauseCheck{"R13", "a session without a probe: the fixed answer"},
+    ClauseCheck{"R14", "probe cancelled from another thread: returns promptly as a cancellation error"},
+    ClauseCheck{"R15", "error bodies: nested, flat and string envelopes yield their message"},
+    ClauseCheck{"R16", "router load states unloaded, loading, sleeping, failed: verified, not ready"},
+    ClauseCheck{"S1", "one provider instance, made at open, used for every call"},
+    ClauseCheck{"S2", "close, close again, and scope exit: closed exactly once, transport released"},
+    ClauseCheck{"S3", "after close every call fails with the closed-session error and reaches nothing"},
+    ClauseCheck{"S4", "one-shot interact, stream, run_many, check_ready: one instance, closed once, same answers"},
+    ClauseCheck{"S5", "4 turns over 1 connection; 4 one-shot calls over 4"},
+    ClauseCheck{"S6", "abandon a stream after 2 events: next turn works, at most one new connection"},
+    ClauseCheck{"S7", "error event, dropped connection, malformed chunk: stream raises, session usable"},
+    ClauseCheck{"S8", "done equals interact: text, reasoning, tool calls, usage, finish reason"},
+    ClauseCheck{"S9", "run_many of 8 at concurrency 3: prompt order, at most 3 connections open"},
+    ClauseCheck{"S10", "8 threads x 2 turns on one session: all complete, answers match"},
+    ClauseCheck{"S11", "close during a slow stream: the stream ends with an error promptly"},
+    ClauseCheck{"W1", "GET /health: 200 with status, or 404"},
+    ClauseCheck{"W2", "GET <base>/models: an OpenAI model list"},
+    ClauseCheck{"W3", "chat completion for an unlisted model: 404/400 with an error envelope"},
+    ClauseCheck{"W4", "streaming: event-stream, chunks, [DONE], usage chunk"},
+    ClauseCheck{"W5", "20 sequential requests over one HTTP/1.1 connection"},
+    ClauseCheck{"W6", "median and p99 latency of /health and /models over 50 requests"},
+    ClauseCheck{"W7", "stream errors: error event, whether [DONE] follows"},
+};
+
+internal::CheckFn FindCheck(std::string_view clause_id) {
+  if (auto fn = internal::ReadinessCheck(clause_id)) return fn;
+  return internal::SessionCheck(clause_id);
+}
+
+}  // namespace
+
+std::span<const ClauseCheck> ClauseChecks() noexcept { return kChecks; }
+
+std::vector<std::string> ClausesFor(SubjectKind kind) {
+  std::vector<std::string> ids;
+  for (const Clause& clause : Clauses()) {
+    if (clause.AppliesTo(kind)) ids.emplace_back(clause.id);
+  }
+  return ids;
+}
+
+reports::ClauseResult JudgeClause(std::string_view clause_id, const SubjectFactory& factory,
+                                  const JudgeOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  const Clause* clause = FindClause(clause_id);
+  if (clause == nullptr) {
+    // ClauseBuilder refuses unknown IDs, so this result names a known clause and says why.
+    reports::ClauseResult result;
+    result.clause_id = std::string(clause_id);
+    result.verdict = Verdict::kError;
+    result.reason = "clause '" + std::string(clause_id) + "' is not in the contract catalog";
+    return result;
+  }
+  const internal::CheckFn check = FindCheck(clause_id);
+  ClauseRun run(*clause, factory, options);
+  if (check == nullptr) {
+    run.Error("no check is registered for this clause (W clauses are judged against a server URL)");
+    return run.Finish(internal::MsSince(start));
+  }
+  try {
+    check(run);
+  } catch (const HarnessError& error) {
+    run.Error(std::string("harness: ") + error.what());
+  } catch (const SubjectError& error) {
+    run.Require(false, "no unexpected error from the subject", internal::Describe(error));
+  } catch (const std::exception& error) {
+    run.Error(std::string("harness failure: ") + error.what());
+  }
+  return run.Finish(internal::MsSince(start));
+}
+
+std::optional<std::vector<std::string>> ParseSelection(std::string_view only, std::string_view group,
+                                                       SubjectKind kind) {
+  if (only.empty() && group.empty()) return std::nullopt;
+  std::vector<std::string> wanted;
+  auto add = [&](std::string_view id) {
+    const Clause* clause = FindClause(id);
+    if (clause == nullptr) throw std::invalid_argument("unknown clause '" + std::string(id) + "'");
+    if (!clause->AppliesTo(kind)) {
+      throw std::invalid_argument("clause " + std::string(id) + " does not apply to " +
+                                  std::string(SubjectKindName(kind)) + " subjects");
+    }
+    if (std::find(wanted.begin(), wanted.end(), id) == wanted.end()) wanted.emplace_back(id);
+  };
+  std::size_t begin = 0;
+  while (begin <= only.size() && !only.empty()) {
+    const std::size_t comma = only.find(',', begin);
+    std::string_view part = only.substr(begin, comma == std::string_view::npos ? std::string_view::npos : comma - begin);
+    while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
+    while (!part.empty() && part.back() == ' ') part.remove_suffix(1);
+    if (!part.empty()) add(part);
+    if (comma == std::string_view::npos) break;
+    begin = comma + 1;
+  }
+  if (!group.empty()) {
+    bool known = false;
+    for (const Clause& clause : Clauses()) {
+      if (GroupLetter(clause.group) != group) continue;
+      known = true;
+      if (clause.AppliesTo(kind)) add(clause.id);
+    }
+    if (!known) throw std::invalid_argument("unknown group '" + std::string(group) + "' (R, S or W)");
+  }
+  if (wanted.empty()) throw std::invalid_argument("the selection holds no clause for this subject");
+  // Catalog order, whatever order they were asked in.
+  std::vector<std::string> ordered;
+  for (const Clause& clause : Clauses()) {
+    if (std::find(wanted.begin(), wanted.end(), clause.id) != wanted.end()) ordered.emplace_back(clause.id);
+  }
+  return ordered;
+}
+
+reports::Results RunSubject(const SubjectFactory& factory, SubjectKind kind,
+                            const std::optional<std::vector<std::string>>& clauses, const JudgeOptions& options,
+                            const ProgressCallback& progress) {
+  reports::Subject subject;
+  subject.kind = kind;
+  std::optional<std::string> setup_error;
+  try {
+    std::unique_ptr<Subject> probe = factory();
+    if (!probe) throw HarnessError("the subject factory returned no subject");
+    subject.name = probe->Name();
+    subject.capabilities = probe->GetCapabilities().ToMap();
+  } catch (const std::exception& error) {
+    setup_error = std::string("the subject could not be started: ") + error.what();
+    subject.name = "unknown";
+  }
+  nlohmann::json configuration = {{"probe_budget_ms", options.probe_budget.count()},
+                                  {"budget_tolerance_ms", options.budget_tolerance.count()},
+                                  {"prompt_limit_ms", options.prompt_limit.count()},
+                                  {"request_timeout_ms", options.request_timeout.count()},
+                                  {"model", options.model},
+                                  {"api_key", options.api_key}};
+  reports::Results results = reports::NewResults(subject, std::move(configuration));
+  results.selection = clauses;
+  const std::vector<std::string> ids = clauses ? *clauses : ClausesFor(kind);
+  int done = 0;
+  for (const std::string& id : ids) {
+    reports::ClauseResult result;
+    if (setup_error) {
+      result = reports::ClauseBuilder(id).Error(*setup_error);
+    } else {
+      result = JudgeClause(id, factory, options);
+    }
+    ++done;
+    if (progress) progress(result, done, static_cast<int>(ids.size()));
+    results.Add(std::move(result));
+  }
+  return results;
+}
+
+std::string ProgressLine(const reports::ClauseResult& result, int done, int total) {
+  const Clause* clause = FindClause(result.clause_id);
+  char head[96];
+  std::snprintf(head, sizeof head, "[%2d/%d] %-4s %-10s %6.0f ms  ", done, total, result.clause_id.c_str(),
+                std::string(VerdictName(result.verdict)).c_str(), result.duration_ms);
+  std::string line = head;
+  line += clause != nullptr ? std::string(clause->title) : std::string();
+  if (result.verdict != Verdict::kPass && !result.reason.empty()) {
+    line += "\n" + std::string(24, ' ') + result.reason.substr(0, 300);
+  }
+  return line;
+}
+
+}  // namespace provkit::conformance

@@ -1,0 +1,112 @@
+// ServerOptions: everything a mock server is built from, in code or from a JSON config file.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <nlohmann/json_fwd.hpp>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "provkit/mockserver/journal.hpp"
+#include "provkit/mockserver/profile.hpp"
+#include "provkit/mockserver/scenario.hpp"
+#include "provkit/mockserver/script.hpp"
+
+namespace provkit::mock {
+
+/// A bad config value or file. what() reads `file:line:column: message` when
+/// the error comes from a file, `pointer: message` otherwise.
+class ConfigError : public std::runtime_error {
+ public:
+  ConfigError(const std::string& message, std::string pointer = {}, std::string file = {},
+              int line = 0, int column = 0);
+  const std::string& pointer() const noexcept {
+    return pointer_;
+  }  ///< JSON pointer, e.g. "/scenario/name".
+  const std::string& file() const noexcept { return file_; }
+  int line() const noexcept { return line_; }      ///< 1-based; 0 when unknown.
+  int column() const noexcept { return column_; }  ///< 1-based, in bytes; 0 when unknown.
+
+ private:
+  std::string pointer_;
+  std::string file_;
+  int line_;
+  int column_;
+};
+
+/// A model the server lists and serves.
+struct Model {
+  Model(const char* model_id)
+      : id(model_id) {}  // NOLINT(google-explicit-constructor): {"m1"} reads best.
+  Model(std::string model_id, std::string load_status = {}, std::string owner = {})  // NOLINT
+      : id(std::move(model_id)), status(std::move(load_status)), owned_by(std::move(owner)) {}
+
+  std::string id;
+  /// llama.cpp router mode load state: "unloaded", "loading", "loaded", "sleeping"
+  /// or "failed"; listed as status.value by the llama.cpp profile. Empty: no
+  /// status field. Chat requests for a model whose status is not "loaded" answer 503.
+  std::string status;
+  std::string owned_by;  ///< Empty: the profile's owner ("llamacpp", "vllm", ...).
+
+  bool operator==(const Model&) const = default;
+};
+
+/// Called once per journalled request when its answer status is known (for a
+/// stream: when the stream starts). Runs on a server thread; must be thread-safe.
+using RequestObserver = std::function<void(const JournalEntry&)>;
+
+/// How to build a Server. Plain data with working defaults.
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  int port = 0;                   ///< 0 picks a free port.
+  std::string base_path = "/v1";  ///< The API root; /health lives beside it (/v1 -> /health).
+  std::vector<Model> models = {"provkit-mock"};
+  Profile profile = Profile::kOpenAi;
+  Scenario scenario;
+  Script script;
+  StreamTiming timing;
+
+  /// Most connections served at once; further ones wait to be served. At least 64 is sane.
+  std::size_t threads = 128;
+  /// Idle time after which the server closes a keep-alive connection.
+  std::chrono::seconds keep_alive_timeout{5};
+  /// Journal ring-buffer size in entries; older entries are dropped.
+  std::size_t journal_size = 10000;
+  /// Request bodies are journalled up to this many bytes.
+  std::size_t journal_body_limit = 64 * 1024;
+  /// Larger request bodies are refused with 413.
+  std::size_t max_request_bytes = 8 * 1024 * 1024;
+  /// Requests whose header names and values exceed this many bytes in total
+  /// answer 431. (cpp-httplib also refuses any single line over 8 KiB.)
+  std::size_t max_header_bytes = 64 * 1024;
+  /// Reserve the port at once but only start listening after this delay:
+  /// meanwhile connections are refused. The vllm profile with a timed loading
+  /// scenario delays listening by the loading time on its own.
+  std::chrono::milliseconds listen_delay{0};
+  /// The `created` time stamp of listed models and completions (fixed, so answers are
+  /// reproducible).
+  std::int64_t created = 1700000000;
+  /// Sees every journalled request; the command logs with it.
+  RequestObserver on_request;
+};
+
+/// Reads options from a config object; keys as in docs/mockserver.md. Keys left
+/// out keep the values of `defaults`. Throws ConfigError naming the offending
+/// key on an unknown key or a wrong value.
+ServerOptions OptionsFromJson(const nlohmann::json& value, ServerOptions defaults = {});
+
+/// Parses JSON config `text`; `file` names it in errors. Throws ConfigError
+/// with file, line and column on a syntax error or a wrong value.
+ServerOptions ParseConfig(std::string_view text, const std::string& file = "<config>",
+                          ServerOptions defaults = {});
+
+/// Reads and parses the config file at `path`. Throws ConfigError when the file
+/// cannot be read, or as ParseConfig.
+ServerOptions LoadConfigFile(const std::filesystem::path& path, ServerOptions defaults = {});
+
+}  // namespace provkit::mock

@@ -1,0 +1,184 @@
+// Text helpers shared by the renderers: UTF-8 repair, one-line and excerpt, and escaping.
+#include "text.hpp"
+
+#include <cmath>
+#include <cstdio>
+
+namespace provkit::reports::text {
+namespace {
+
+constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
+
+bool IsContinuation(unsigned char byte) { return (byte & 0xC0) == 0x80; }
+
+// Length of the valid UTF-8 sequence starting at `at`, or 0 when it is invalid.
+std::size_t SequenceLength(std::string_view input, std::size_t at) {
+  const auto byte = static_cast<unsigned char>(input[at]);
+  if (byte < 0x80) return 1;
+  std::size_t length = 0;
+  unsigned char low = 0x80;
+  unsigned char high = 0xBF;
+  if (byte >= 0xC2 && byte <= 0xDF) {
+    length = 2;
+  } else if (byte >= 0xE0 && byte <= 0xEF) {
+    length = 3;
+    if (byte == 0xE0) low = 0xA0;
+    if (byte == 0xED) high = 0x9F;  // no UTF-16 surrogates
+  } else if (byte >= 0xF0 && byte <= 0xF4) {
+    length = 4;
+    if (byte == 0xF0) low = 0x90;
+    if (byte == 0xF4) high = 0x8F;
+  } else {
+    return 0;
+  }
+  if (at + length > input.size()) return 0;
+  const auto second = static_cast<unsigned char>(input[at + 1]);
+  if (second < low || second > high) return 0;
+  for (std::size_t i = 2; i < length; ++i) {
+    if (!IsContinuation(static_cast<unsigned char>(input[at + i]))) return 0;
+  }
+  return length;
+}
+
+bool IsAsciiControl(unsigned char byte) { return byte < 0x20 || byte == 0x7F; }
+
+}  // namespace
+
+std::string ValidUtf8(std::string_view input) {
+  std::string output;
+  output.reserve(input.size());
+  for (std::size_t at = 0; at < input.size();) {
+    const std::size_t length = SequenceLength(input, at);
+    if (length == 0) {
+      output += kReplacement;
+      ++at;
+    } else {
+      output.append(input.substr(at, length));
+      at += length;
+    }
+  }
+  return output;
+}
+
+std::string OneLine(std::string_view input) {
+  const std::string valid = ValidUtf8(input);
+  std::string output;
+  output.reserve(valid.size());
+  for (char c : valid) {
+    const char normal = IsAsciiControl(static_cast<unsigned char>(c)) ? ' ' : c;
+    if (normal == ' ' && (output.empty() || output.back() == ' ')) continue;
+    output += normal;
+  }
+  while (!output.empty() && output.back() == ' ') output.pop_back();
+  return output;
+}
+
+std::string Excerpt(std::string_view input, std::size_t max_bytes) {
+  if (input.size() <= max_bytes) return std::string(input);
+  std::size_t cut = max_bytes;
+  while (cut > 0 && IsContinuation(static_cast<unsigned char>(input[cut]))) --cut;
+  std::string output(input.substr(0, cut));
+  output += "\xE2\x80\xA6 (" + std::to_string(input.size() - cut) + " more bytes)";
+  return output;
+}
+
+std::string EscapeMarkup(std::string_view input) {
+  std::string output;
+  output.reserve(input.size() + input.size() / 8);
+  for (std::size_t at = 0; at < input.size();) {
+    const std::size_t length = SequenceLength(input, at);
+    const std::string_view sequence = input.substr(at, length == 0 ? 1 : length);
+    at += sequence.size();
+    if (length == 0 || sequence == "\xEF\xBF\xBE" || sequence == "\xEF\xBF\xBF") {
+      output += kReplacement;  // invalid UTF-8, or U+FFFE/U+FFFF which XML forbids
+      continue;
+    }
+    const char c = sequence[0];
+    switch (c) {
+      case '&':
+        output += "&amp;";
+        break;
+      case '<':
+        output += "&lt;";
+        break;
+      case '>':
+        output += "&gt;";
+        break;
+      case '"':
+        output += "&quot;";
+        break;
+      case '\'':
+        output += "&#39;";
+        break;
+      case '\t':
+      case '\n':
+        output += c;
+        break;
+      case '\r':
+        output += "&#13;";
+        break;
+      default:
+        if (length == 1 && IsAsciiControl(static_cast<unsigned char>(c))) {
+          output += kReplacement;
+        } else {
+          output.append(sequence);
+        }
+    }
+  }
+  return output;
+}
+
+std::string EscapeMarkdown(std::string_view input) {
+  const std::string line = OneLine(input);
+  std::string output;
+  output.reserve(line.size() + line.size() / 4);
+  for (char c : line) {
+    switch (c) {
+      case '<':
+        output += "&lt;";
+        break;
+      case '>':
+        output += "&gt;";
+        break;
+      case '&':
+        output += "&amp;";
+        break;
+      case '\\':
+      case '`':
+      case '*':
+      case '_':
+      case '[':
+      case ']':
+      case '|':
+      case '~':
+      case '$':
+        output += '\\';
+        output += c;
+        break;
+      default:
+        output += c;
+    }
+  }
+  return output;
+}
+
+std::string FormatNumber(double value, int decimals) {
+  if (!std::isfinite(value)) return "?";
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%.*f", decimals, value);
+  std::string output = buffer;
+  if (output.find('.') != std::string::npos) {
+    while (output.back() == '0') output.pop_back();
+    if (output.back() == '.') output.pop_back();
+  }
+  if (output == "-0") output = "0";
+  return output;
+}
+
+std::string FormatMs(double milliseconds) {
+  if (milliseconds >= 1000) return FormatNumber(milliseconds / 1000, 2) + " s";
+  if (milliseconds >= 10) return FormatNumber(milliseconds, 0) + " ms";
+  return FormatNumber(milliseconds, 1) + " ms";
+}
+
+}  // namespace provkit::reports::text
