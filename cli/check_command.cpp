@@ -1,12 +1,12 @@
-// provkit check: a one-off readiness preflight of a live server, optionally waiting (over one session) until ready.
+// provkit check: a one-off readiness preflight of a live server, optionally waiting (over one
+// session) until ready.
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <thread>
-
-#include <nlohmann/json.hpp>
 
 #include "commands.hpp"
 #include "provkit/runtime/error.hpp"
@@ -15,7 +15,8 @@
 namespace provkit::cli {
 namespace {
 
-constexpr std::string_view kUsage = R"(usage: provkit check URL [--model M] [--api-key K] [--wait DURATION] [--budget MS] [--json]
+constexpr std::string_view kUsage =
+    R"(usage: provkit check URL [--model M] [--api-key K] [--wait DURATION] [--budget MS] [--json]
 
 Probes the server at base URL (e.g. http://127.0.0.1:8080/v1) with the reference
 readiness probe: GET /health, then GET <URL>/models when a model is given.
@@ -41,11 +42,16 @@ std::optional<std::chrono::milliseconds> ParseDuration(const std::string& text) 
   if (end == text.c_str() || value < 0) return std::nullopt;
   const std::string unit(end);
   double ms = 0;
-  if (unit.empty() || unit == "s") ms = value * 1000;
-  else if (unit == "ms") ms = value;
-  else if (unit == "m") ms = value * 60000;
-  else if (unit == "h") ms = value * 3600000;
-  else return std::nullopt;
+  if (unit.empty() || unit == "s")
+    ms = value * 1000;
+  else if (unit == "ms")
+    ms = value;
+  else if (unit == "m")
+    ms = value * 60000;
+  else if (unit == "h")
+    ms = value * 3600000;
+  else
+    return std::nullopt;
   return std::chrono::milliseconds(static_cast<long long>(ms));
 }
 
@@ -77,7 +83,8 @@ int CheckCommand(int argc, char** argv) {
       }
       if (arg == "--budget") {
         const auto budget = ParseDuration(value + "ms");
-        if (!budget || budget->count() <= 0) return Usage("--budget needs a positive number of milliseconds");
+        if (!budget || budget->count() <= 0)
+          return Usage("--budget needs a positive number of milliseconds");
         config.probe_budget = *budget;
       }
     } else if (!arg.empty() && arg[0] == '-') {
@@ -99,18 +106,21 @@ int CheckCommand(int argc, char** argv) {
   ProviderReadiness readiness;
   try {
     Session session(config);
-    const auto deadline = std::chrono::steady_clock::now() + wait.value_or(std::chrono::milliseconds(0));
+    const auto deadline =
+        std::chrono::steady_clock::now() + wait.value_or(std::chrono::milliseconds(0));
     auto pause = std::chrono::milliseconds(250);
     int attempt = 0;
     while (true) {
       readiness = session.CheckReady();
       ++attempt;
       if (readiness.ready || !wait || std::chrono::steady_clock::now() >= deadline) break;
-      std::cerr << "provkit check: not ready (attempt " << attempt << "): " << readiness.message.value_or("")
-                << "\n";
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      std::cerr << "provkit check: not ready (attempt " << attempt
+                << "): " << readiness.message.value_or("") << "\n";
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
       if (left.count() <= 0) break;
-      std::this_thread::sleep_for(std::min(pause, left));  // backing off between probes is the point of --wait
+      std::this_thread::sleep_for(
+          std::min(pause, left));  // backing off between probes is the point of --wait
       pause = std::min(pause * 2, std::chrono::milliseconds(5000));
     }
   } catch (const Error& error) {
@@ -123,7 +133,8 @@ int CheckCommand(int argc, char** argv) {
     std::cout << (readiness.ready ? "READY" : "NOT READY") << "  " << *url;
     if (readiness.model) std::cout << "  model " << *readiness.model;
     if (readiness.status_code) std::cout << "  HTTP " << *readiness.status_code;
-    if (readiness.model_verified) std::cout << (*readiness.model_verified ? "  verified" : "  unverified");
+    if (readiness.model_verified)
+      std::cout << (*readiness.model_verified ? "  verified" : "  unverified");
     std::cout << "\n";
     if (readiness.message) std::cout << "  " << *readiness.message << "\n";
   }

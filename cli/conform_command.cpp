@@ -1,4 +1,5 @@
-// provkit conform: judges a subject (the reference C++ provider, an adapter process, or a live server) clause by clause.
+// provkit conform: judges a subject (the reference C++ provider, an adapter process, or a live
+// server) clause by clause.
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -23,7 +24,8 @@
 namespace provkit::cli {
 namespace {
 
-constexpr std::string_view kUsage = R"(usage: provkit conform (--cpp | --adapter "CMD ARGS" | --server URL) [options]
+constexpr std::string_view kUsage =
+    R"(usage: provkit conform (--cpp | --adapter "CMD ARGS" | --server URL) [options]
 
 Judges one subject against the contract clause by clause (../shared/CONTRACT.md),
 using the embedded mock server (--cpp, --adapter) or the live server (--server).
@@ -80,7 +82,9 @@ int Usage(const std::string& problem) {
 std::string Slug(const std::string& name) {
   std::string slug;
   for (const char c : name) {
-    slug += (std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_' || c == '.') ? c : '-';
+    slug += (std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_' || c == '.')
+                ? c
+                : '-';
   }
   while (slug.find("--") != std::string::npos) slug.erase(slug.find("--"), 1);
   return slug.empty() ? "subject" : slug;
@@ -94,9 +98,10 @@ void PrintList(SubjectKind kind, const std::optional<std::vector<std::string>>& 
     for (const auto& c : conformance::ClauseChecks()) {
       if (c.clause_id == id) check = c.summary;
     }
-    std::printf("%-4s %-8s %.*s\n     %.*s\n", id.c_str(), clause->has_strict_part ? "strict" : "required",
-                static_cast<int>(clause->title.size()), clause->title.data(), static_cast<int>(check.size()),
-                check.data());
+    std::printf("%-4s %-8s %.*s\n     %.*s\n", id.c_str(),
+                clause->has_strict_part ? "strict" : "required",
+                static_cast<int>(clause->title.size()), clause->title.data(),
+                static_cast<int>(check.size()), check.data());
   }
 }
 
@@ -124,9 +129,9 @@ int ConformCommand(int argc, char** argv) {
       return kExitOk;
     } else if (arg == "--cpp") {
       flags.cpp = true;
-    } else if (arg == "--adapter" || arg == "--server" || arg == "--model" || arg == "--api-key" || arg == "--name" ||
-               arg == "--only" || arg == "--group" || arg == "--baseline" || arg == "--out" || arg == "--results" ||
-               arg == "--junit") {
+    } else if (arg == "--adapter" || arg == "--server" || arg == "--model" || arg == "--api-key" ||
+               arg == "--name" || arg == "--only" || arg == "--group" || arg == "--baseline" ||
+               arg == "--out" || arg == "--results" || arg == "--junit") {
       auto text = value(arg.c_str());
       if (!text) return Usage(arg + " needs a value");
       if (arg == "--adapter") flags.adapter = *text;
@@ -145,16 +150,20 @@ int ConformCommand(int argc, char** argv) {
     } else if (arg == "--strict") {
       flags.strict = true;
     } else if (arg == "--step-timeout") {
-      if (!number(flags.step_timeout_ms)) return Usage("--step-timeout needs a positive number of milliseconds");
+      if (!number(flags.step_timeout_ms))
+        return Usage("--step-timeout needs a positive number of milliseconds");
     } else if (arg == "--probe-budget") {
-      if (!number(flags.probe_budget_ms)) return Usage("--probe-budget needs a positive number of milliseconds");
+      if (!number(flags.probe_budget_ms))
+        return Usage("--probe-budget needs a positive number of milliseconds");
     } else {
       return Usage("unknown argument '" + arg + "'");
     }
   }
   const int subjects = (flags.cpp ? 1 : 0) + (flags.adapter ? 1 : 0) + (flags.server ? 1 : 0);
   if (subjects != 1) return Usage("name exactly one subject: --cpp, --adapter or --server");
-  const SubjectKind kind = flags.server ? SubjectKind::kServer : flags.adapter ? SubjectKind::kAdapter : SubjectKind::kCpp;
+  const SubjectKind kind = flags.server    ? SubjectKind::kServer
+                           : flags.adapter ? SubjectKind::kAdapter
+                                           : SubjectKind::kCpp;
 
   std::optional<std::vector<std::string>> selection;
   try {
@@ -180,22 +189,26 @@ int ConformCommand(int argc, char** argv) {
   options.probe_budget = std::chrono::milliseconds(flags.probe_budget_ms);
   reports::Results results;
   if (flags.server) {
-    results = conformance::RunServerChecks({.base_url = *flags.server, .model = flags.model, .api_key = flags.api_key},
-                                           selection, progress);
-    const ProviderReadiness probe = results.configuration.value("reference_probe", nlohmann::json::object())
-                                        .get<ProviderReadiness>();
-    std::cerr << "reference probe: " << (probe.ready ? "READY" : "NOT READY") << " " << nlohmann::json(probe).dump()
-              << "\n";
+    results = conformance::RunServerChecks(
+        {.base_url = *flags.server, .model = flags.model, .api_key = flags.api_key}, selection,
+        progress);
+    const ProviderReadiness probe =
+        results.configuration.value("reference_probe", nlohmann::json::object())
+            .get<ProviderReadiness>();
+    std::cerr << "reference probe: " << (probe.ready ? "READY" : "NOT READY") << " "
+              << nlohmann::json(probe).dump() << "\n";
   } else if (flags.adapter) {
     conformance::AdapterOptions adapter;
     adapter.command = *flags.adapter;
     adapter.step_timeout = std::chrono::milliseconds(flags.step_timeout_ms);
-    results = conformance::RunSubject(conformance::AdapterSubjectFactory(adapter), kind, selection, options, progress);
+    results = conformance::RunSubject(conformance::AdapterSubjectFactory(adapter), kind, selection,
+                                      options, progress);
     results.configuration["adapter"] = *flags.adapter;
   } else {
     conformance::SubjectFactory factory = [] {
       return std::make_unique<conformance::ProviderSubject>(
-          "local-reference", [](const Config& config) { return std::make_unique<LocalProvider>(config); });
+          "local-reference",
+          [](const Config& config) { return std::make_unique<LocalProvider>(config); });
     };
     results = conformance::RunSubject(factory, kind, selection, options, progress);
   }
@@ -204,8 +217,9 @@ int ConformCommand(int argc, char** argv) {
   if (baseline) reports::ApplyBaseline(results, *baseline);
 
   const std::filesystem::path path =
-      !flags.results.empty() ? std::filesystem::path(flags.results)
-                             : std::filesystem::path(flags.out) / (Slug(results.subject.name) + ".json");
+      !flags.results.empty()
+          ? std::filesystem::path(flags.results)
+          : std::filesystem::path(flags.out) / (Slug(results.subject.name) + ".json");
   if (auto written = reports::WriteResultsFile(path, results); !written.ok()) {
     std::cerr << "provkit conform: " << written.error().ToString() << "\n";
     return kExitUsage;
@@ -216,7 +230,8 @@ int ConformCommand(int argc, char** argv) {
     report_options.strict = flags.strict;
     report_options.generated_at = results.generated_at;
     const std::vector<reports::Results> runs = {results};
-    if (auto written = reports::WriteFileAtomically(flags.junit, reports::RenderJunit(runs, report_options));
+    if (auto written =
+            reports::WriteFileAtomically(flags.junit, reports::RenderJunit(runs, report_options));
         !written.ok()) {
       std::cerr << "provkit conform: " << written.error().ToString() << "\n";
       return kExitUsage;
@@ -227,7 +242,8 @@ int ConformCommand(int argc, char** argv) {
   const reports::Summary summary = reports::Summarize(results, flags.strict);
   bool harness_error = summary.Incomplete();
   for (const reports::ClauseResult& clause : results.clauses) {
-    if (clause.verdict == Verdict::kError && reports::GateOf(clause, flags.strict) == reports::ClauseGate::kGates) {
+    if (clause.verdict == Verdict::kError &&
+        reports::GateOf(clause, flags.strict) == reports::ClauseGate::kGates) {
       harness_error = true;
     }
   }
@@ -238,7 +254,8 @@ int ConformCommand(int argc, char** argv) {
               std::string(VerdictName(verdict));
   }
   std::cerr << "provkit conform: " << results.subject.name << ": " << totals;
-  if (!summary.stale.empty()) std::cerr << "; stale baseline entries gate: " << summary.stale.size();
+  if (!summary.stale.empty())
+    std::cerr << "; stale baseline entries gate: " << summary.stale.size();
   if (summary.Incomplete()) std::cerr << "; the run is incomplete (an ERROR)";
   const int code = harness_error ? kExitUsage : summary.Gates() ? kExitFailure : kExitOk;
   std::cerr << " -> exit " << code << "\n";

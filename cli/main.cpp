@@ -14,9 +14,12 @@ struct Subcommand {
 
 constexpr Subcommand kSubcommands[] = {
     {"mock", provkit::cli::MockCommand, "run the mock OpenAI-compatible local server"},
-    {"report", provkit::cli::ReportCommand, "turn results files into HTML, Markdown, JUnit, diffs, badges"},
-    {"conform", provkit::cli::ConformCommand, "judge a provider, adapter or server against the contract"},
-    {"check", provkit::cli::CheckCommand, "readiness preflight of a live server (exit 0 ready, 1 not)"},
+    {"report", provkit::cli::ReportCommand,
+     "turn results files into HTML, Markdown, JUnit, diffs, badges"},
+    {"conform", provkit::cli::ConformCommand,
+     "judge a provider, adapter or server against the contract"},
+    {"check", provkit::cli::CheckCommand,
+     "readiness preflight of a live server (exit 0 ready, 1 not)"},
 };
 
 void PrintUsage(std::FILE* out) {

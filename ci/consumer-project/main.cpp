@@ -1,9 +1,8 @@
 // Builds against the installed provkit and runs a Session with a provider of its own.
 #include <cstdio>
 #include <memory>
-#include <string>
-
 #include <provkit/runtime/session.hpp>
+#include <string>
 
 namespace {
 

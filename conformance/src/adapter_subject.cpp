@@ -1,4 +1,5 @@
-// AdapterSubject: runs an adapter in its own process group and speaks the JSON-lines protocol with per-step deadlines.
+// AdapterSubject: runs an adapter in its own process group and speaks the JSON-lines protocol with
+// per-step deadlines.
 #include "provkit/conformance/adapter_subject.hpp"
 
 #include <fcntl.h>
@@ -14,24 +15,26 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
 
-#include <nlohmann/json.hpp>
+#include "adapter_protocol.hpp"
 
 namespace provkit::conformance {
 
+using adapter_protocol::Clip;
+using adapter_protocol::ErrorFromJson;
+using adapter_protocol::EventFromJson;
+using adapter_protocol::OutputFromJson;
+using adapter_protocol::ReadinessFromJson;
+using adapter_protocol::Violation;
 using nlohmann::json;
 using Millis = std::chrono::milliseconds;
 
 namespace {
 
 constexpr std::size_t kStderrTailBytes = 2048;
-
-std::string Clip(std::string_view text, std::size_t limit = 300) {
-  if (text.size() <= limit) return std::string(text);
-  return std::string(text.substr(0, limit)) + "...";
-}
 
 // ---- values to JSON
 
@@ -47,7 +50,8 @@ json ToJson(const Config& config) {
 json ToJson(const Environment& environment) {
   json tools = json::array();
   for (const Tool& tool : environment.tools) {
-    tools.push_back({{"name", tool.name}, {"description", tool.description}, {"parameters", tool.parameters}});
+    tools.push_back(
+        {{"name", tool.name}, {"description", tool.description}, {"parameters", tool.parameters}});
   }
   return {{"instructions", environment.instructions}, {"tools", tools}};
 }
@@ -74,114 +78,9 @@ json ToJson(const Requirements& requirements) {
   if (requirements.max_tokens) out["max_tokens"] = *requirements.max_tokens;
   if (requirements.seed) out["seed"] = *requirements.seed;
   if (requirements.tool_choice) out["tool_choice"] = *requirements.tool_choice;
-  if (!requirements.provider_options.empty()) out["provider_options"] = requirements.provider_options;
+  if (!requirements.provider_options.empty())
+    out["provider_options"] = requirements.provider_options;
   return out;
-}
-
-// ---- JSON to values; a wrong shape is the adapter breaking the protocol
-
-[[noreturn]] void Violation(const std::string& what, const json& value) {
-  throw HarnessError("protocol violation: " + what + " in " +
-                     Clip(value.dump(-1, ' ', false, json::error_handler_t::replace)));
-}
-
-std::string StringField(const json& object, const char* key, bool required) {
-  const auto it = object.find(key);
-  if (it == object.end() || it->is_null()) {
-    if (required) Violation(std::string("missing '") + key + "'", object);
-    return {};
-  }
-  if (!it->is_string()) Violation(std::string("'") + key + "' is not a string", object);
-  return it->get<std::string>();
-}
-
-ToolCall ToolCallFromJson(const json& value) {
-  if (!value.is_object()) Violation("a tool call that is not an object", value);
-  ToolCall call;
-  call.id = StringField(value, "id", false);
-  call.name = StringField(value, "name", true);
-  call.arguments_text = StringField(value, "arguments_text", false);
-  call.arguments = value.value("arguments", json(nullptr));
-  return call;
-}
-
-Usage UsageFromJson(const json& value) {
-  if (!value.is_object()) Violation("usage that is not an object", value);
-  Usage usage;
-  auto number = [&](const char* key) -> long long {
-    const auto it = value.find(key);
-    if (it == value.end() || it->is_null()) return 0;
-    if (!it->is_number_integer()) Violation(std::string("usage '") + key + "' is not an integer", value);
-    return it->get<long long>();
-  };
-  usage.prompt_tokens = number("prompt_tokens");
-  usage.completion_tokens = number("completion_tokens");
-  usage.total_tokens = number("total_tokens");
-  return usage;
-}
-
-Output OutputFromJson(const json& value) {
-  if (!value.is_object()) Violation("an output that is not an object", value);
-  Output output;
-  output.text = StringField(value, "text", true);
-  output.reasoning = StringField(value, "reasoning", false);
-  if (const auto calls = value.find("tool_calls"); calls != value.end() && !calls->is_null()) {
-    if (!calls->is_array()) Violation("'tool_calls' is not a list", value);
-    for (const json& call : *calls) output.tool_calls.push_back(ToolCallFromJson(call));
-  }
-  if (const auto usage = value.find("usage"); usage != value.end() && !usage->is_null()) {
-    output.usage = UsageFromJson(*usage);
-  }
-  output.finish_reason = StringField(value, "finish_reason", false);
-  output.response_id = StringField(value, "response_id", false);
-  return output;
-}
-
-ProviderReadiness ReadinessFromJson(const json& value) {
-  if (!value.is_object()) Violation("a readiness record that is not an object", value);
-  try {
-    return value.get<ProviderReadiness>();
-  } catch (const json::exception& error) {
-    Violation(std::string("a malformed readiness record (") + error.what() + ")", value);
-  }
-}
-
-StreamEvent EventFromJson(const json& value) {
-  if (!value.is_object()) Violation("an event that is not an object", value);
-  static const std::map<std::string, EventType> kTypes = {
-      {"start", EventType::kStart},       {"text_delta", EventType::kTextDelta},
-      {"reasoning_delta", EventType::kReasoningDelta}, {"tool_call_delta", EventType::kToolCallDelta},
-      {"tool_call", EventType::kToolCall}, {"usage", EventType::kUsage},
-      {"finish", EventType::kFinish},     {"done", EventType::kDone}};
-  const auto type = kTypes.find(StringField(value, "type", true));
-  if (type == kTypes.end()) Violation("an unknown event type", value);
-  StreamEvent event;
-  event.type = type->second;
-  event.delta = StringField(value, "delta", false);
-  event.finish_reason = StringField(value, "finish_reason", false);
-  if (const auto index = value.find("tool_index"); index != value.end() && index->is_number_integer()) {
-    event.tool_index = index->get<int>();
-  }
-  if (const auto call = value.find("tool_call"); call != value.end() && call->is_object()) {
-    event.tool_call.id = StringField(*call, "id", false);
-    event.tool_call.name = StringField(*call, "name", false);
-    event.tool_call.arguments_text = StringField(*call, "arguments_text", false);
-    event.tool_call.arguments = call->value("arguments", json(nullptr));
-  }
-  if (const auto usage = value.find("usage"); usage != value.end() && usage->is_object()) {
-    event.usage = UsageFromJson(*usage);
-  }
-  return event;
-}
-
-SubjectError ErrorFromJson(const json& value) {
-  if (!value.is_object()) Violation("an error that is not an object", value);
-  std::optional<int> status;
-  if (const auto code = value.find("status_code"); code != value.end() && code->is_number_integer()) {
-    status = code->get<int>();
-  }
-  return SubjectError(StringField(value, "kind", true), StringField(value, "message", false),
-                      StringField(value, "hint", false), status);
 }
 
 }  // namespace
@@ -209,17 +108,30 @@ class AdapterSubject::Process {
       pending_[id] = pending;
     }
     request["id"] = id;
+    const std::size_t output_before = total_output_.load();
     const Millis limit = timeout.value_or(options_.step_timeout);
     Write(request.dump(-1, ' ', false, json::error_handler_t::replace) + "\n", limit);
     std::unique_lock lock(mutex_);
-    const bool answered = done_cv_.wait_for(lock, limit, [&] { return pending->done || broken_.has_value(); });
+    const bool answered =
+        done_cv_.wait_for(lock, limit, [&] { return pending->done || broken_.has_value(); });
     pending_.erase(id);
     if (!pending->done) {
-      if (broken_) throw HarnessError(*broken_ + " (while waiting for '" + op + "')" + StderrNote());
+      if (broken_)
+        throw HarnessError(*broken_ + " (while waiting for '" + op + "')" + StderrNote());
       (void)answered;
       abandoned_.insert(id);
-      throw HarnessError("the adapter did not answer '" + op + "' within " + std::to_string(limit.count()) + " ms" +
-                         StderrNote());
+      // Name what the adapter did meanwhile: silence (a hang) or output that never answered (a
+      // flood).
+      const std::int64_t events = pending->events.load();
+      const std::size_t written = total_output_.load() - output_before;
+      std::string meanwhile;
+      if (written > 0) {
+        meanwhile = " (meanwhile it wrote " + std::to_string(written) + " bytes of output";
+        if (events > 0) meanwhile += ", " + std::to_string(events) + " events for it,";
+        meanwhile += " but no result)";
+      }
+      throw HarnessError("the adapter did not answer '" + op + "' within " +
+                         std::to_string(limit.count()) + " ms" + meanwhile + StderrNote());
     }
     if (pending->error) throw *pending->error;
     return pending->result;
@@ -235,6 +147,7 @@ class AdapterSubject::Process {
  private:
   struct Pending {
     std::function<void(const json&)> on_event;
+    std::atomic<std::int64_t> events{0};
     bool done = false;
     json result;
     std::optional<SubjectError> error;
@@ -283,11 +196,14 @@ class AdapterSubject::Process {
         continue;
       }
       if (n < 0 && errno != EAGAIN && errno != EINTR) {
-        Break("the adapter's stdin is closed (" + std::string(std::strerror(errno)) + "): it exited or crashed");
+        Break("the adapter's stdin is closed (" + std::string(std::strerror(errno)) +
+              "): it exited or crashed");
         throw HarnessError("the adapter's stdin is closed: it exited or crashed" + StderrNote());
       }
-      const auto left = std::chrono::duration_cast<Millis>(deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0) throw HarnessError("the adapter does not read its stdin" + StderrNote());
+      const auto left =
+          std::chrono::duration_cast<Millis>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0)
+        throw HarnessError("the adapter does not read its stdin" + StderrNote());
       pollfd fd{stdin_fd_, POLLOUT, 0};
       poll(&fd, 1, static_cast<int>(std::min<long long>(left.count(), 100)));
     }
@@ -299,29 +215,44 @@ class AdapterSubject::Process {
     bool out_open = true;
     bool err_open = true;
     while (!stopping_ && (out_open || err_open)) {
-      pollfd fds[2] = {{out_open ? stdout_fd_ : -1, POLLIN, 0}, {err_open ? stderr_fd_ : -1, POLLIN, 0}};
-      if (poll(fds, 2, 50) <= 0) continue;
+      const bool exited = !exit_seen_ && Exited();
+      pollfd fds[2] = {{out_open ? stdout_fd_ : -1, POLLIN, 0},
+                       {err_open ? stderr_fd_ : -1, POLLIN, 0}};
+      const int ready = poll(fds, 2, exited ? 0 : 50);
+      if (exited && (ready <= 0 || ((fds[0].revents | fds[1].revents) & POLLIN) == 0)) {
+        // What it wrote before exiting (its last words on stderr too) has been read; a grandchild
+        // may still hold the pipes open, so the exit itself ends the adapter.
+        exit_seen_ = true;
+        Break("the adapter exited" + ExitNote());
+      }
+      if (ready <= 0) continue;
       if (out_open && (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) != 0) {
         const ssize_t n = read(stdout_fd_, chunk, sizeof chunk);
         if (n <= 0) {
           out_open = false;
-          Break("the adapter exited or closed its stdout" + ExitNote());
+          const std::string note = ExitNote();
+          exit_seen_ = exit_seen_ || !note.empty();
+          Break("the adapter exited or closed its stdout" + note);
         } else {
           total_output_ += static_cast<std::size_t>(n);
           if (total_output_ > options_.max_output_bytes) {
-            Break("protocol violation: the adapter wrote more than " + std::to_string(options_.max_output_bytes) +
-                  " bytes (flooding)");
+            Break("protocol violation: the adapter wrote more than " +
+                  std::to_string(options_.max_output_bytes) + " bytes (flooding)");
             out_open = false;
             continue;
           }
           out_buffer.append(chunk, static_cast<std::size_t>(n));
+          // One erase per chunk: erasing per line is quadratic under a flood of short lines.
+          std::size_t start = 0;
           std::size_t newline;
-          while ((newline = out_buffer.find('\n')) != std::string::npos) {
-            Dispatch(out_buffer.substr(0, newline));
-            out_buffer.erase(0, newline + 1);
+          while ((newline = out_buffer.find('\n', start)) != std::string::npos) {
+            Dispatch(out_buffer.substr(start, newline - start));
+            start = newline + 1;
           }
+          out_buffer.erase(0, start);
           if (out_buffer.size() > options_.max_line_bytes) {
-            Break("protocol violation: a line longer than " + std::to_string(options_.max_line_bytes) + " bytes");
+            Break("protocol violation: a line longer than " +
+                  std::to_string(options_.max_line_bytes) + " bytes");
             out_open = false;
           }
         }
@@ -333,42 +264,44 @@ class AdapterSubject::Process {
         } else {
           std::lock_guard lock(stderr_mutex_);
           stderr_tail_.append(chunk, static_cast<std::size_t>(n));
-          if (stderr_tail_.size() > kStderrTailBytes) stderr_tail_.erase(0, stderr_tail_.size() - kStderrTailBytes);
+          if (stderr_tail_.size() > kStderrTailBytes)
+            stderr_tail_.erase(0, stderr_tail_.size() - kStderrTailBytes);
         }
       }
     }
   }
 
-  std::string ExitNote() {
-    int status = 0;
+  // Whether the adapter process has ended, without reaping it: its pid (and so its process
+  // group id) stays reserved until Stop() has killed the group and reaped it.
+  bool Exited(siginfo_t* info = nullptr) const {
+    siginfo_t local{};
+    siginfo_t& out = info != nullptr ? *info : local;
+    out.si_pid = 0;
+    return waitid(P_PID, static_cast<id_t>(pid_), &out, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+           out.si_pid == pid_;
+  }
+
+  std::string ExitNote() const {
     for (int i = 0; i < 20; ++i) {  // the pipe closes a moment before the exit status is ready
-      const pid_t done = waitpid(pid_, &status, WNOHANG);
-      if (done == pid_) {
-        reaped_ = true;
-        if (WIFEXITED(status)) return " (exit status " + std::to_string(WEXITSTATUS(status)) + ")";
-        if (WIFSIGNALED(status)) return " (killed by signal " + std::to_string(WTERMSIG(status)) + ")";
-        return {};
+      siginfo_t info{};
+      if (Exited(&info)) {
+        if (info.si_code == CLD_EXITED)
+          return " (exit status " + std::to_string(info.si_status) + ")";
+        return " (killed by signal " + std::to_string(info.si_status) + ")";
       }
       std::this_thread::sleep_for(Millis{5});
     }
     return {};
   }
 
-  void Dispatch(const std::string& line) {
-    if (line.empty() || line == "\r") return;
-    const json message = json::parse(line, nullptr, false);
-    if (message.is_discarded() || !message.is_object()) {
-      Break("protocol violation: a line that is not a JSON object: " + Clip(line));
+  void Dispatch(const std::string& text) {
+    adapter_protocol::Line line = adapter_protocol::ParseLine(text);
+    if (line.kind == adapter_protocol::Line::Kind::kBlank) return;
+    if (!line.id) {
+      Break(std::move(line.violation));
       return;
     }
-    const auto id_field = message.find("id");
-    if (id_field == message.end() || !id_field->is_number_integer()) {
-      const auto error = message.find("error");
-      Break("protocol violation: a line without an integer id: " + Clip(line) +
-            (error != message.end() ? " (the adapter reported an error)" : ""));
-      return;
-    }
-    const std::int64_t id = id_field->get<std::int64_t>();
+    const std::int64_t id = *line.id;
     std::shared_ptr<Pending> pending;
     {
       std::lock_guard lock(mutex_);
@@ -376,28 +309,27 @@ class AdapterSubject::Process {
       if (it == pending_.end()) {
         if (abandoned_.count(id) != 0) return;  // a late answer to a step that already timed out
         broken_locked("protocol violation: an answer to id " + std::to_string(id) +
-                      " that was never asked or is already answered: " + Clip(line));
+                      " that was never asked or is already answered: " + Clip(text));
         return;
       }
       pending = it->second;
     }
-    if (const auto event = message.find("event"); event != message.end()) {
-      if (pending->on_event) pending->on_event(*event);
+    if (line.kind == adapter_protocol::Line::Kind::kEvent) {
+      ++pending->events;
+      if (pending->on_event) pending->on_event(line.payload);
       return;
     }
     std::lock_guard lock(mutex_);
-    if (const auto result = message.find("result"); result != message.end()) {
-      pending->result = *result;
-    } else if (const auto error = message.find("error"); error != message.end()) {
-      try {
-        pending->error = ErrorFromJson(*error);
-      } catch (const HarnessError& violation) {
-        broken_locked(violation.what());
+    switch (line.kind) {
+      case adapter_protocol::Line::Kind::kResult:
+        pending->result = std::move(line.payload);
+        break;
+      case adapter_protocol::Line::Kind::kError:
+        pending->error = std::move(line.error);
+        break;
+      default:
+        broken_locked(std::move(line.violation));
         return;
-      }
-    } else {
-      broken_locked("protocol violation: an answer with neither result, error nor event: " + Clip(line));
-      return;
     }
     pending->done = true;
     pending_.erase(id);
@@ -419,28 +351,32 @@ class AdapterSubject::Process {
     bool alive;
     {
       std::lock_guard lock(mutex_);
-      alive = !broken_.has_value();
+      // An adapter that let a step time out gets no polite shutdown: it would not answer that
+      // either.
+      alive = !broken_.has_value() && (abandoned_.empty() || concurrent_);
     }
     if (alive) {
+      // One grace period for answering `shutdown` and exiting, not one for each.
+      const auto deadline = std::chrono::steady_clock::now() + options_.shutdown_grace;
+      bool answered = false;
       try {
         Call({{"op", "shutdown"}}, {}, options_.shutdown_grace);
+        answered = true;
       } catch (const std::exception&) {
         // Killed below either way.
       }
-      const auto deadline = std::chrono::steady_clock::now() + options_.shutdown_grace;
-      while (!reaped_ && std::chrono::steady_clock::now() < deadline) {
-        int status = 0;
-        if (waitpid(pid_, &status, WNOHANG) == pid_) reaped_ = true;
-        else std::this_thread::sleep_for(Millis{5});
+      while (answered && !Exited() && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(Millis{5});
       }
     }
-    kill(-pid_, SIGKILL);  // the whole group: children the adapter started go too
-    if (!reaped_) {
-      int status = 0;
-      waitpid(pid_, &status, 0);
-    }
+    // The whole group, children the adapter started included. The adapter is not reaped yet,
+    // so its pid still names this group and no other.
+    kill(-pid_, SIGKILL);
     stopping_ = true;
     if (reader_.joinable()) reader_.join();
+    int status = 0;
+    while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+    }
     close(stdin_fd_);
     close(stdout_fd_);
     close(stderr_fd_);
@@ -453,9 +389,9 @@ class AdapterSubject::Process {
   int stderr_fd_ = -1;
   std::thread reader_;
   std::atomic<bool> stopping_{false};
-  std::atomic<bool> reaped_{false};
+  bool exit_seen_ = false;  // reader thread only
   std::atomic<bool> concurrent_{false};
-  std::size_t total_output_ = 0;
+  std::atomic<std::size_t> total_output_{0};  // written by the reader thread only
   mutable std::mutex mutex_;
   mutable std::mutex stderr_mutex_;
   std::mutex write_mutex_;
@@ -470,7 +406,8 @@ class AdapterSubject::Process {
 
 namespace {
 
-StreamOutcome StreamCall(AdapterSubject::Process& process, json request, const EventCallback& on_event) {
+StreamOutcome StreamCall(AdapterSubject::Process& process, json request,
+                         const EventCallback& on_event) {
   StreamOutcome outcome;
   try {
     const json result = process.Call(std::move(request), [&](const json& event) {
@@ -506,18 +443,21 @@ class AdapterSession final : public SubjectSession {
     return ReadinessFromJson(process_->Call({{"op", "check_ready"}, {"session", id_}}));
   }
   ProviderReadiness CheckReadyOf(const std::optional<std::string>& model) override {
-    return ReadinessFromJson(process_->Call(
-        {{"op", "check_ready"}, {"session", id_}, {"model", model ? json(*model) : json(nullptr)}}));
+    return ReadinessFromJson(process_->Call({{"op", "check_ready"},
+                                             {"session", id_},
+                                             {"model", model ? json(*model) : json(nullptr)}}));
   }
-  Output Interact(const Environment& environment, const Input& input, const Requirements& requirements) override {
+  Output Interact(const Environment& environment, const Input& input,
+                  const Requirements& requirements) override {
     return OutputFromJson(process_->Call({{"op", "interact"},
                                           {"session", id_},
                                           {"environment", ToJson(environment)},
                                           {"input", ToJson(input)},
                                           {"requirements", ToJson(requirements)}}));
   }
-  StreamOutcome Stream(const Environment& environment, const Input& input, const Requirements& requirements,
-                       std::optional<int> stop_after, const EventCallback& on_event) override {
+  StreamOutcome Stream(const Environment& environment, const Input& input,
+                       const Requirements& requirements, std::optional<int> stop_after,
+                       const EventCallback& on_event) override {
     json request = {{"op", "stream"},
                     {"session", id_},
                     {"environment", ToJson(environment)},
@@ -553,14 +493,16 @@ class AdapterSession final : public SubjectSession {
 
 }  // namespace
 
-AdapterSubject::AdapterSubject(AdapterOptions options) : process_(std::make_shared<Process>(std::move(options))) {
+AdapterSubject::AdapterSubject(AdapterOptions options)
+    : process_(std::make_shared<Process>(std::move(options))) {
   json hello;
   try {
     hello = process_->Call({{"op", "hello"}, {"protocol", 1}});
   } catch (const SubjectError& error) {
     throw HarnessError(std::string("the adapter refused hello: ") + error.what());
   }
-  if (!hello.is_object() || hello.value("protocol", 0) != 1) Violation("hello without protocol 1", hello);
+  if (!hello.is_object() || hello.value("protocol", 0) != 1)
+    Violation("hello without protocol 1", hello);
   name_ = hello.value("name", std::string("adapter"));
   const json caps = hello.value("capabilities", json::object());
   auto flag = [&](const char* key) { return caps.is_object() && caps.value(key, false); };
@@ -582,15 +524,16 @@ Capabilities AdapterSubject::GetCapabilities() const { return capabilities_; }
 std::string AdapterSubject::StderrTail() const { return process_->StderrTail(); }
 
 std::unique_ptr<SubjectSession> AdapterSubject::Open(const Config& config, bool readiness_probe) {
-  const json result =
-      process_->Call({{"op", "open"}, {"config", ToJson(config)}, {"readiness_probe", readiness_probe}});
+  const json result = process_->Call(
+      {{"op", "open"}, {"config", ToJson(config)}, {"readiness_probe", readiness_probe}});
   if (!result.is_object() || !result.contains("session") || !result["session"].is_string()) {
     Violation("an open result without a session id", result);
   }
   return std::make_unique<AdapterSession>(process_, result["session"].get<std::string>());
 }
 
-OneShotResult AdapterSubject::OneShot(OneShotCall call, const Config& config, const OneShotArgs& args) {
+OneShotResult AdapterSubject::OneShot(OneShotCall call, const Config& config,
+                                      const OneShotArgs& args) {
   static const char* const kNames[] = {"interact", "stream", "run_many", "check_ready"};
   json inputs = json::array();
   for (const Input& input : args.inputs) inputs.push_back(ToJson(input));
@@ -604,9 +547,15 @@ OneShotResult AdapterSubject::OneShot(OneShotCall call, const Config& config, co
                   {"concurrency", args.concurrency}};
   OneShotResult result;
   switch (call) {
-    case OneShotCall::kInteract: result.output = OutputFromJson(process_->Call(request)); break;
-    case OneShotCall::kCheckReady: result.readiness = ReadinessFromJson(process_->Call(request)); break;
-    case OneShotCall::kStream: result.stream = StreamCall(*process_, request, {}); break;
+    case OneShotCall::kInteract:
+      result.output = OutputFromJson(process_->Call(request));
+      break;
+    case OneShotCall::kCheckReady:
+      result.readiness = ReadinessFromJson(process_->Call(request));
+      break;
+    case OneShotCall::kStream:
+      result.stream = StreamCall(*process_, request, {});
+      break;
     case OneShotCall::kRunMany: {
       const json answer = process_->Call(request);
       if (!answer.is_object() || !answer.contains("outputs") || !answer["outputs"].is_array()) {

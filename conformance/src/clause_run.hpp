@@ -54,9 +54,11 @@ class ClauseRun {
   bool Should(bool ok, std::string_view expectation, std::string_view observation);
   /// Records a counted invariant as a sentence, "provider closed 2 times (expected 1)",
   /// and requires it. Returns whether it held.
-  bool Count(std::string_view what, std::int64_t observed, std::int64_t expected, std::string_view unit);
+  bool Count(std::string_view what, std::int64_t observed, std::int64_t expected,
+             std::string_view unit);
   /// Like Count with an upper bound: "... (expected at most 2)".
-  bool CountAtMost(std::string_view what, std::int64_t observed, std::int64_t at_most, std::string_view unit);
+  bool CountAtMost(std::string_view what, std::int64_t observed, std::int64_t at_most,
+                   std::string_view unit);
   /// SKIP with the reason, unless something failed already.
   void Skip(std::string reason);
   /// A sentence of evidence that judges nothing ("probe returned after 12 ms (budget 300 ms)").
@@ -111,8 +113,8 @@ struct Bounded {
 /// `grace` more to end, and is then left running detached: `fn` must own what
 /// it touches (capture shared_ptrs). Never throws.
 template <typename T>
-Bounded<T> CallBounded(std::function<T()> fn, Millis limit, const std::function<void()>& on_timeout = {},
-                       Millis grace = Millis{2000});
+Bounded<T> CallBounded(std::function<T()> fn, Millis limit,
+                       const std::function<void()>& on_timeout = {}, Millis grace = Millis{2000});
 
 /// Compact JSON of a readiness record, for evidence.
 std::string Describe(const ProviderReadiness& readiness);
@@ -125,7 +127,8 @@ bool ContainsNoCase(std::string_view text, std::string_view part);
 /// The message of an error body in any common shape (R15), or nullopt.
 std::optional<std::string> ErrorBodyMessage(std::string_view body);
 /// GETs `path` from `server` directly (for learning what an answer says); nullopt on failure.
-std::optional<std::pair<int, std::string>> FetchRaw(const mock::Server& server, const std::string& path,
+std::optional<std::pair<int, std::string>> FetchRaw(const mock::Server& server,
+                                                    const std::string& path,
                                                     const std::string& api_key);
 
 /// The checks of each group; registered in judge.cpp.

@@ -1,15 +1,16 @@
-// The judge: the clause-check table, ClauseRun's bookkeeping, and running a subject through its clauses.
+// The judge: the clause-check table, ClauseRun's bookkeeping, and running a subject through its
+// clauses.
 #include "provkit/conformance/judge.hpp"
+
+#include <httplib.h>
 
 #include <algorithm>
 #include <array>
 #include <cctype>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <utility>
-
-#include <httplib.h>
-#include <nlohmann/json.hpp>
 
 #include "clause_run.hpp"
 
@@ -31,8 +32,10 @@ std::string Truncated(std::string text, std::size_t limit) {
 std::string Plural(std::int64_t n, std::string_view unit) {
   std::string text = std::to_string(n) + " " + std::string(unit);
   if (n != 1 && !unit.empty()) {
-    if (unit.back() == 's') text += "es";
-    else text += "s";
+    if (unit.back() == 's')
+      text += "es";
+    else
+      text += "s";
   }
   return text;
 }
@@ -40,7 +43,8 @@ std::string Plural(std::int64_t n, std::string_view unit) {
 }  // namespace
 
 double MsSince(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+      .count();
 }
 
 ClauseRun::ClauseRun(const Clause& clause, SubjectFactory factory, const JudgeOptions& options)
@@ -99,9 +103,11 @@ std::string ClauseRun::Prefixed(std::string_view text) const {
 
 bool ClauseRun::Require(bool ok, std::string_view expectation, std::string_view observation) {
   const std::string expected = Prefixed(expectation);
-  if (std::find(expected_.begin(), expected_.end(), expected) == expected_.end()) expected_.push_back(expected);
+  if (std::find(expected_.begin(), expected_.end(), expected) == expected_.end())
+    expected_.push_back(expected);
   if (!ok) {
-    failures_.push_back(Prefixed(std::string(expectation) + ", observed " + std::string(observation)));
+    failures_.push_back(
+        Prefixed(std::string(expectation) + ", observed " + std::string(observation)));
     observed_.push_back(Prefixed(observation));
   }
   return ok;
@@ -109,7 +115,8 @@ bool ClauseRun::Require(bool ok, std::string_view expectation, std::string_view 
 
 bool ClauseRun::Should(bool ok, std::string_view expectation, std::string_view observation) {
   const std::string expected = Prefixed("(strict) " + std::string(expectation));
-  if (std::find(expected_.begin(), expected_.end(), expected) == expected_.end()) expected_.push_back(expected);
+  if (std::find(expected_.begin(), expected_.end(), expected) == expected_.end())
+    expected_.push_back(expected);
   if (!ok) {
     non_strict_.push_back(Prefixed("strict part: " + std::string(expectation) + ", observed " +
                                    std::string(observation)));
@@ -118,17 +125,19 @@ bool ClauseRun::Should(bool ok, std::string_view expectation, std::string_view o
   return ok;
 }
 
-bool ClauseRun::Count(std::string_view what, std::int64_t observed, std::int64_t expected, std::string_view unit) {
+bool ClauseRun::Count(std::string_view what, std::int64_t observed, std::int64_t expected,
+                      std::string_view unit) {
   const std::string sentence = std::string(what) + " " + Plural(observed, unit) + " (expected " +
                                std::to_string(expected) + ")";
   invariants_.push_back(Prefixed(sentence));
-  return Require(observed == expected, std::string(what) + " " + Plural(expected, unit), Plural(observed, unit));
+  return Require(observed == expected, std::string(what) + " " + Plural(expected, unit),
+                 Plural(observed, unit));
 }
 
 bool ClauseRun::CountAtMost(std::string_view what, std::int64_t observed, std::int64_t at_most,
                             std::string_view unit) {
-  const std::string sentence = std::string(what) + " " + Plural(observed, unit) + " (expected at most " +
-                               std::to_string(at_most) + ")";
+  const std::string sentence = std::string(what) + " " + Plural(observed, unit) +
+                               " (expected at most " + std::to_string(at_most) + ")";
   invariants_.push_back(Prefixed(sentence));
   return Require(observed <= at_most, std::string(what) + " at most " + Plural(at_most, unit),
                  Plural(observed, unit));
@@ -166,13 +175,20 @@ reports::ClauseResult ClauseRun::Finish(double duration_ms) {
     return text;
   };
   reports::ClauseBuilder builder(clause_.id);
-  if (!errors_.empty()) builder.Error(join(errors_));
-  else if (!failures_.empty()) builder.Fail(join(failures_));
-  else if (!non_strict_.empty()) builder.NonStrict(join(non_strict_));
-  else if (skip_) builder.Skip(*skip_);
-  else if (info_) builder.Info(*info_);
-  else if (expected_.empty() && invariants_.empty()) builder.Error("the check judged nothing");
-  else builder.Pass();
+  if (!errors_.empty())
+    builder.Error(join(errors_));
+  else if (!failures_.empty())
+    builder.Fail(join(failures_));
+  else if (!non_strict_.empty())
+    builder.NonStrict(join(non_strict_));
+  else if (skip_)
+    builder.Skip(*skip_);
+  else if (info_)
+    builder.Info(*info_);
+  else if (expected_.empty() && invariants_.empty())
+    builder.Error("the check judged nothing");
+  else
+    builder.Pass();
   builder.Expected(join(expected_)).Observed(join(observed_)).DurationMs(duration_ms);
   for (std::string& sentence : invariants_) builder.Invariant(std::move(sentence));
   for (reports::RequestRecord& record : requests_) builder.Request(std::move(record));
@@ -194,7 +210,8 @@ std::string Quote(const std::optional<std::string>& text) {
 bool ContainsNoCase(std::string_view text, std::string_view part) {
   auto lower = [](std::string_view in) {
     std::string out(in);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
     return out;
   };
   return lower(text).find(lower(part)) != std::string::npos;
@@ -205,7 +222,8 @@ std::optional<std::string> ErrorBodyMessage(std::string_view body) {
   if (!doc.is_object()) return std::nullopt;
   if (const auto error = doc.find("error"); error != doc.end()) {
     if (error->is_object()) {
-      if (const auto message = error->find("message"); message != error->end() && message->is_string()) {
+      if (const auto message = error->find("message");
+          message != error->end() && message->is_string()) {
         return message->get<std::string>();
       }
     }
@@ -217,7 +235,8 @@ std::optional<std::string> ErrorBodyMessage(std::string_view body) {
   return std::nullopt;
 }
 
-std::optional<std::pair<int, std::string>> FetchRaw(const mock::Server& server, const std::string& path,
+std::optional<std::pair<int, std::string>> FetchRaw(const mock::Server& server,
+                                                    const std::string& path,
                                                     const std::string& api_key) {
   httplib::Client client(server.host(), server.port());
   client.set_connection_timeout(2, 0);
@@ -239,7 +258,8 @@ constexpr std::array kChecks = {
     ClauseCheck{"R1", "model unset: one GET /health; healthy and loading answers"},
     ClauseCheck{"R2", "model listed: /health then /models, verified, statuses and message"},
     ClauseCheck{"R3", "no /health (404): the listing decides"},
-    ClauseCheck{"R4", "model not listed: named as not listed; suggestions for tag, org and case variants"},
+    ClauseCheck{
+        "R4", "model not listed: named as not listed; suggestions for tag, org and case variants"},
     ClauseCheck{"R5", "models endpoint 500 and 503: not ready, its status and message"},
     ClauseCheck{"R6", "models endpoint 404 or unreadable: never verified"},
     ClauseCheck{"R7", "health 503 Loading model with the model listed: not ready, server's words"},
@@ -247,18 +267,27 @@ constexpr std::array kChecks = {
     ClauseCheck{"R9", "hang and trickle on /health and /models: ends within the probe budget"},
     ClauseCheck{"R10", "malformed bodies and every server profile: no throw, sane verdicts"},
     ClauseCheck{"R11", "the probe's requests: only the two GETs, no body"},
-    ClauseCheck{"R12", "bearer header on both requests; 401 and 403 reported as rejected credentials"},
+    ClauseCheck{"R12",
+                "bearer header on both requests; 401 and 403 reported as rejected credentials"},
     ClauseCheck{"R13", "a session without a probe: the fixed answer"},
-    ClauseCheck{"R14", "probe cancelled from another thread: returns promptly as a cancellation error"},
+    ClauseCheck{"R14",
+                "probe cancelled from another thread: returns promptly as a cancellation error"},
     ClauseCheck{"R15", "error bodies: nested, flat and string envelopes yield their message"},
-    ClauseCheck{"R16", "router load states unloaded, loading, sleeping, failed: verified, not ready"},
+    ClauseCheck{"R16",
+                "router load states unloaded, loading, sleeping, failed: verified, not ready"},
     ClauseCheck{"S1", "one provider instance, made at open, used for every call"},
-    ClauseCheck{"S2", "close, close again, and scope exit: closed exactly once, transport released"},
-    ClauseCheck{"S3", "after close every call fails with the closed-session error and reaches nothing"},
-    ClauseCheck{"S4", "one-shot interact, stream, run_many, check_ready: one instance, closed once, same answers"},
+    ClauseCheck{"S2",
+                "close, close again, and scope exit: closed exactly once, transport released"},
+    ClauseCheck{"S3",
+                "after close every call fails with the closed-session error and reaches nothing"},
+    ClauseCheck{"S4",
+                "one-shot interact, stream, run_many, check_ready: one instance, closed once, same "
+                "answers"},
     ClauseCheck{"S5", "4 turns over 1 connection; 4 one-shot calls over 4"},
-    ClauseCheck{"S6", "abandon a stream after 2 events: next turn works, at most one new connection"},
-    ClauseCheck{"S7", "error event, dropped connection, malformed chunk: stream raises, session usable"},
+    ClauseCheck{"S6",
+                "abandon a stream after 2 events: next turn works, at most one new connection"},
+    ClauseCheck{"S7",
+                "error event, dropped connection, malformed chunk: stream raises, session usable"},
     ClauseCheck{"S8", "done equals interact: text, reasoning, tool calls, usage, finish reason"},
     ClauseCheck{"S9", "run_many of 8 at concurrency 3: prompt order, at most 3 connections open"},
     ClauseCheck{"S10", "8 threads x 2 turns on one session: all complete, answers match"},
@@ -319,8 +348,8 @@ reports::ClauseResult JudgeClause(std::string_view clause_id, const SubjectFacto
   return run.Finish(internal::MsSince(start));
 }
 
-std::optional<std::vector<std::string>> ParseSelection(std::string_view only, std::string_view group,
-                                                       SubjectKind kind) {
+std::optional<std::vector<std::string>> ParseSelection(std::string_view only,
+                                                       std::string_view group, SubjectKind kind) {
   if (only.empty() && group.empty()) return std::nullopt;
   std::vector<std::string> wanted;
   auto add = [&](std::string_view id) {
@@ -335,7 +364,8 @@ std::optional<std::vector<std::string>> ParseSelection(std::string_view only, st
   std::size_t begin = 0;
   while (begin <= only.size() && !only.empty()) {
     const std::size_t comma = only.find(',', begin);
-    std::string_view part = only.substr(begin, comma == std::string_view::npos ? std::string_view::npos : comma - begin);
+    std::string_view part = only.substr(
+        begin, comma == std::string_view::npos ? std::string_view::npos : comma - begin);
     while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
     while (!part.empty() && part.back() == ' ') part.remove_suffix(1);
     if (!part.empty()) add(part);
@@ -349,20 +379,22 @@ std::optional<std::vector<std::string>> ParseSelection(std::string_view only, st
       known = true;
       if (clause.AppliesTo(kind)) add(clause.id);
     }
-    if (!known) throw std::invalid_argument("unknown group '" + std::string(group) + "' (R, S or W)");
+    if (!known)
+      throw std::invalid_argument("unknown group '" + std::string(group) + "' (R, S or W)");
   }
   if (wanted.empty()) throw std::invalid_argument("the selection holds no clause for this subject");
   // Catalog order, whatever order they were asked in.
   std::vector<std::string> ordered;
   for (const Clause& clause : Clauses()) {
-    if (std::find(wanted.begin(), wanted.end(), clause.id) != wanted.end()) ordered.emplace_back(clause.id);
+    if (std::find(wanted.begin(), wanted.end(), clause.id) != wanted.end())
+      ordered.emplace_back(clause.id);
   }
   return ordered;
 }
 
 reports::Results RunSubject(const SubjectFactory& factory, SubjectKind kind,
-                            const std::optional<std::vector<std::string>>& clauses, const JudgeOptions& options,
-                            const ProgressCallback& progress) {
+                            const std::optional<std::vector<std::string>>& clauses,
+                            const JudgeOptions& options, const ProgressCallback& progress) {
   reports::Subject subject;
   subject.kind = kind;
   std::optional<std::string> setup_error;
@@ -402,8 +434,9 @@ reports::Results RunSubject(const SubjectFactory& factory, SubjectKind kind,
 std::string ProgressLine(const reports::ClauseResult& result, int done, int total) {
   const Clause* clause = FindClause(result.clause_id);
   char head[96];
-  std::snprintf(head, sizeof head, "[%2d/%d] %-4s %-10s %6.0f ms  ", done, total, result.clause_id.c_str(),
-                std::string(VerdictName(result.verdict)).c_str(), result.duration_ms);
+  std::snprintf(head, sizeof head, "[%2d/%d] %-4s %-10s %6.0f ms  ", done, total,
+                result.clause_id.c_str(), std::string(VerdictName(result.verdict)).c_str(),
+                result.duration_ms);
   std::string line = head;
   line += clause != nullptr ? std::string(clause->title) : std::string();
   if (result.verdict != Verdict::kPass && !result.reason.empty()) {

@@ -1,4 +1,5 @@
-// ProviderSubject: drives a C++ provider through provkit::Session, counting instances and closes at the factory.
+// ProviderSubject: drives a C++ provider through provkit::Session, counting instances and closes at
+// the factory.
 #include "provkit/conformance/provider_subject.hpp"
 
 #include <atomic>
@@ -13,10 +14,14 @@
 namespace provkit::conformance {
 
 std::map<std::string, bool> Capabilities::ToMap() const {
-  return {{"readiness", readiness},       {"streaming", streaming},
-          {"tools", tools},               {"run_many", run_many},
-          {"one_shot", one_shot},         {"concurrent", concurrent},
-          {"probe_optional", probe_optional}, {"cancellation", cancellation}};
+  return {{"readiness", readiness},
+          {"streaming", streaming},
+          {"tools", tools},
+          {"run_many", run_many},
+          {"one_shot", one_shot},
+          {"concurrent", concurrent},
+          {"probe_optional", probe_optional},
+          {"cancellation", cancellation}};
 }
 
 SubjectError CurrentExceptionAsSubjectError() {
@@ -25,7 +30,8 @@ SubjectError CurrentExceptionAsSubjectError() {
   } catch (const SubjectError& error) {
     return error;
   } catch (const APIError& error) {
-    return SubjectError(std::string(ErrorKindId(error.kind())), error.what(), error.hint(), error.status_code());
+    return SubjectError(std::string(ErrorKindId(error.kind())), error.what(), error.hint(),
+                        error.status_code());
   } catch (const Error& error) {
     return SubjectError(std::string(ErrorKindId(error.kind())), error.what(), error.hint());
   } catch (const std::exception& error) {
@@ -82,13 +88,15 @@ class CountingReadinessProvider final : public CountingProvider, public Readines
   CountingReadinessProvider(std::unique_ptr<Provider> inner, std::shared_ptr<Counts> counts)
       : CountingProvider(std::move(inner), std::move(counts)) {}
 
-  ProviderReadiness CheckReady(const std::optional<std::string>& model, std::stop_token stop) override {
+  ProviderReadiness CheckReady(const std::optional<std::string>& model,
+                               std::stop_token stop) override {
     Touch();
     return dynamic_cast<ReadinessProvider&>(inner()).CheckReady(model, std::move(stop));
   }
 };
 
-ProviderFactory Counting(ProviderFactory factory, std::shared_ptr<Counts> counts, bool readiness_probe) {
+ProviderFactory Counting(ProviderFactory factory, std::shared_ptr<Counts> counts,
+                         bool readiness_probe) {
   return [factory = std::move(factory), counts = std::move(counts),
           readiness_probe](const Config& config) -> std::unique_ptr<Provider> {
     std::unique_ptr<Provider> provider = factory(config);
@@ -115,14 +123,17 @@ class ProviderSession final : public SubjectSession {
                   const Requirements& requirements) override {
     return Guard([&] { return live().Interact(environment, input, requirements); });
   }
-  StreamOutcome Stream(const Environment& environment, const Input& input, const Requirements& requirements,
-                       std::optional<int> stop_after, const EventCallback& on_event) override {
-    return ReadStream([&] { return live().Stream(environment, input, requirements); }, stop_after, on_event);
+  StreamOutcome Stream(const Environment& environment, const Input& input,
+                       const Requirements& requirements, std::optional<int> stop_after,
+                       const EventCallback& on_event) override {
+    return ReadStream([&] { return live().Stream(environment, input, requirements); }, stop_after,
+                      on_event);
   }
   std::vector<Output> RunMany(const Environment& environment, const std::vector<Input>& inputs,
                               const Requirements& requirements, int concurrency) override {
     return Guard([&] {
-      return live().RunMany(environment, inputs, requirements, static_cast<std::size_t>(concurrency));
+      return live().RunMany(environment, inputs, requirements,
+                            static_cast<std::size_t>(concurrency));
     });
   }
   void Close() override {
@@ -172,7 +183,8 @@ struct ProviderSubject::State {
   std::shared_ptr<Counts> counts = std::make_shared<Counts>();
 };
 
-ProviderSubject::ProviderSubject(std::string name, ProviderFactory factory, Capabilities capabilities)
+ProviderSubject::ProviderSubject(std::string name, ProviderFactory factory,
+                                 Capabilities capabilities)
     : state_(std::make_shared<State>()) {
   state_->name = std::move(name);
   state_->factory = std::move(factory);
@@ -186,14 +198,15 @@ Capabilities ProviderSubject::GetCapabilities() const { return state_->capabilit
 
 std::unique_ptr<SubjectSession> ProviderSubject::Open(const Config& config, bool readiness_probe) {
   try {
-    return std::make_unique<ProviderSession>(
-        std::make_unique<Session>(config, Counting(state_->factory, state_->counts, readiness_probe)));
+    return std::make_unique<ProviderSession>(std::make_unique<Session>(
+        config, Counting(state_->factory, state_->counts, readiness_probe)));
   } catch (...) {
     throw CurrentExceptionAsSubjectError();
   }
 }
 
-OneShotResult ProviderSubject::OneShot(OneShotCall call, const Config& config, const OneShotArgs& args) {
+OneShotResult ProviderSubject::OneShot(OneShotCall call, const Config& config,
+                                       const OneShotArgs& args) {
   static std::atomic<int> next_id{0};
   // The one-shot calls find providers by name: register ours for this call only.
   const std::string registered = "provkit-conformance-subject-" + std::to_string(++next_id);
@@ -207,7 +220,8 @@ OneShotResult ProviderSubject::OneShot(OneShotCall call, const Config& config, c
   OneShotResult result;
   if (call == OneShotCall::kStream) {
     result.stream = ReadStream(
-        [&] { return provkit::Stream(named, args.environment, args.input, args.requirements); }, std::nullopt, {});
+        [&] { return provkit::Stream(named, args.environment, args.input, args.requirements); },
+        std::nullopt, {});
     return result;
   }
   try {

@@ -1,4 +1,5 @@
-// The readiness-probe checks, R1-R16: each puts the mock server into the clause's scenario and judges the probe.
+// The readiness-probe checks, R1-R16: each puts the mock server into the clause's scenario and
+// judges the probe.
 #include <chrono>
 #include <map>
 #include <stop_token>
@@ -27,7 +28,8 @@ struct ProbeOutcome {
 
 /// Runs check_ready (the configured model, or `model` when given) bounded by
 /// the budget, its tolerance and the grace; stops `server` when that passes.
-ProbeOutcome Probe(ClauseRun& run, mock::Server& server, const std::shared_ptr<SubjectSession>& session,
+ProbeOutcome Probe(ClauseRun& run, mock::Server& server,
+                   const std::shared_ptr<SubjectSession>& session,
                    std::optional<std::optional<std::string>> model = std::nullopt) {
   const JudgeOptions& options = run.options();
   std::function<ProviderReadiness()> call = [session, model] {
@@ -106,8 +108,9 @@ void CheckR1(ClauseRun& run) {
     int status;
     const char* message;
   };
-  for (const Case& c : {Case{"healthy, model unset", Scenario::Healthy(), true, 200, "ok"},
-                        Case{"loading, model unset", Scenario::Loading(0), false, 503, "Loading model"}}) {
+  for (const Case& c :
+       {Case{"healthy, model unset", Scenario::Healthy(), true, 200, "ok"},
+        Case{"loading, model unset", Scenario::Loading(0), false, 503, "Loading model"}}) {
     run.Case(c.name);
     server.SetScenario(c.scenario);
     ProbeOutcome probe = OpenAndProbe(run, server, std::nullopt);
@@ -117,9 +120,10 @@ void CheckR1(ClauseRun& run) {
                 "the one request is GET /health", Requests(journal));
     if (const ProviderReadiness* r = Got(run, probe)) {
       run.Require(r->ready == c.ready, std::string("ready = ") + Str(c.ready), Str(r->ready));
-      run.Require(r->status_code == c.status, "status_code = " + std::to_string(c.status), Str(r->status_code));
-      run.Require(r->message == std::string(c.message), std::string("message = \"") + c.message + "\"",
-                  Quote(r->message));
+      run.Require(r->status_code == c.status, "status_code = " + std::to_string(c.status),
+                  Str(r->status_code));
+      run.Require(r->message == std::string(c.message),
+                  std::string("message = \"") + c.message + "\"", Quote(r->message));
       run.Require(!r->model.has_value(), "model = null", Quote(r->model));
       run.Require(!r->model_verified.has_value(), "model_verified = null", Str(r->model_verified));
     }
@@ -140,16 +144,18 @@ void CheckR2(ClauseRun& run) {
     run.Require(r->ready, "ready = true", Str(r->ready));
     run.Require(r->model_verified == true, "model_verified = true", Str(r->model_verified));
     run.Require(r->status_code == 200, "status_code = the models status 200", Str(r->status_code));
-    run.Require(r->message == std::string("ok"), "message = the health message \"ok\"", Quote(r->message));
-    run.Require(r->model == run.options().model, "model = \"" + run.options().model + "\"", Quote(r->model));
+    run.Require(r->message == std::string("ok"), "message = the health message \"ok\"",
+                Quote(r->message));
+    run.Require(r->model == run.options().model, "model = \"" + run.options().model + "\"",
+                Quote(r->model));
   }
 }
 
 void CheckR3(ClauseRun& run) {
   if (!NeedProbe(run)) return;
-  for (const auto& [name, profile] : {std::pair{"health 404", Profile::kOpenAi},
-                                      std::pair{"ollama profile", Profile::kOllama},
-                                      std::pair{"lmstudio profile", Profile::kLmStudio}}) {
+  for (const auto& [name, profile] :
+       {std::pair{"health 404", Profile::kOpenAi}, std::pair{"ollama profile", Profile::kOllama},
+        std::pair{"lmstudio profile", Profile::kLmStudio}}) {
     run.Case(name);
     mock::ServerOptions server_options = run.ServerDefaults();
     server_options.profile = profile;
@@ -173,10 +179,10 @@ void CheckR4(ClauseRun& run) {
     const char* requested;
     const char* listed;  // the near miss the message should suggest; nullptr: none
   };
-  for (const Case& c : {Case{"unrelated listing", "qwen3-8b", nullptr},
-                        Case{"letter case", "qwen3-8b", "Qwen3-8B"},
-                        Case{"org/ prefix", "qwen3-8b", "qwen/qwen3-8b"},
-                        Case{":tag suffix", "qwen3-8b", "qwen3-8b:q4_K_M"}}) {
+  for (const Case& c :
+       {Case{"unrelated listing", "qwen3-8b", nullptr}, Case{"letter case", "qwen3-8b", "Qwen3-8B"},
+        Case{"org/ prefix", "qwen3-8b", "qwen/qwen3-8b"},
+        Case{":tag suffix", "qwen3-8b", "qwen3-8b:q4_K_M"}}) {
     run.Case(c.name);
     mock::ServerOptions server_options = run.ServerDefaults();
     server_options.models = {Model("llama-3.2-1b")};
@@ -186,11 +192,14 @@ void CheckR4(ClauseRun& run) {
     if (const ProviderReadiness* r = Got(run, probe)) {
       NotReadyUnverified(run, *r);
       const std::string message = r->message.value_or("");
-      run.Require(ContainsNoCase(message, "not listed") && message.find(c.requested) != std::string::npos,
-                  std::string("message contains \"not listed\" and \"") + c.requested + "\"", Quote(r->message));
+      run.Require(
+          ContainsNoCase(message, "not listed") && message.find(c.requested) != std::string::npos,
+          std::string("message contains \"not listed\" and \"") + c.requested + "\"",
+          Quote(r->message));
       if (c.listed != nullptr) {
         run.Should(message.find(c.listed) != std::string::npos,
-                   std::string("message suggests the listed \"") + c.listed + "\"", Quote(r->message));
+                   std::string("message suggests the listed \"") + c.listed + "\"",
+                   Quote(r->message));
       }
     }
   }
@@ -208,11 +217,12 @@ void CheckR5(ClauseRun& run) {
     ProbeOutcome probe = OpenAndProbe(run, server, run.options().model);
     if (const ProviderReadiness* r = Got(run, probe)) {
       NotReadyUnverified(run, *r);
-      run.Require(r->status_code == status, "status_code = the models status " + std::to_string(status),
-                  Str(r->status_code));
+      run.Require(r->status_code == status,
+                  "status_code = the models status " + std::to_string(status), Str(r->status_code));
       if (expected) {
         run.Require(r->message && r->message->find(*expected) != std::string::npos,
-                    "message carries the models error message \"" + *expected + "\"", Quote(r->message));
+                    "message carries the models error message \"" + *expected + "\"",
+                    Quote(r->message));
       } else {
         run.Error("the mock's error body carried no message: " + raw->second);
       }
@@ -226,11 +236,16 @@ void CheckR6(ClauseRun& run) {
     const char* name;
     Scenario scenario;
   };
-  for (const Case& c : {Case{"models endpoint absent (404)", Scenario::ModelsError(404)},
-                        Case{"listing not JSON", Scenario::Malformed(MalformedVariant::kNotJson).On(Endpoint::kModels)},
-                        Case{"listing data null", Scenario::Malformed(MalformedVariant::kNullData).On(Endpoint::kModels)},
-                        Case{"listing empty body", Scenario::Malformed(MalformedVariant::kEmpty).On(Endpoint::kModels)},
-                        Case{"listing truncated", Scenario::Malformed(MalformedVariant::kTruncated).On(Endpoint::kModels)}}) {
+  for (const Case& c :
+       {Case{"models endpoint absent (404)", Scenario::ModelsError(404)},
+        Case{"listing not JSON",
+             Scenario::Malformed(MalformedVariant::kNotJson).On(Endpoint::kModels)},
+        Case{"listing data null",
+             Scenario::Malformed(MalformedVariant::kNullData).On(Endpoint::kModels)},
+        Case{"listing empty body",
+             Scenario::Malformed(MalformedVariant::kEmpty).On(Endpoint::kModels)},
+        Case{"listing truncated",
+             Scenario::Malformed(MalformedVariant::kTruncated).On(Endpoint::kModels)}}) {
     run.Case(c.name);
     mock::Server& server = run.NewServer();
     server.SetScenario(c.scenario);
@@ -241,8 +256,9 @@ void CheckR6(ClauseRun& run) {
 
 void CheckR7(ClauseRun& run) {
   if (!NeedProbe(run)) return;
-  for (const auto& [name, profile] : {std::pair{"openai profile, health 503", Profile::kOpenAi},
-                                      std::pair{"llama.cpp profile, loading", Profile::kLlamaCpp}}) {
+  for (const auto& [name, profile] :
+       {std::pair{"openai profile, health 503", Profile::kOpenAi},
+        std::pair{"llama.cpp profile, loading", Profile::kLlamaCpp}}) {
     run.Case(name);
     mock::ServerOptions server_options = run.ServerDefaults();
     server_options.profile = profile;
@@ -263,7 +279,8 @@ void CheckR8(ClauseRun& run) {
   for (const bool with_model : {true, false}) {
     run.Case(with_model ? "model set" : "model unset");
     mock::Server& server = run.NewServer();
-    const Config config = run.ConfigFor(server, with_model ? std::optional(run.options().model) : std::nullopt);
+    const Config config =
+        run.ConfigFor(server, with_model ? std::optional(run.options().model) : std::nullopt);
     const std::string where = server.host() + ":" + std::to_string(server.port());
     server.Stop();  // connections are refused from now on
     auto session = run.OpenWith(config);
@@ -274,12 +291,13 @@ void CheckR8(ClauseRun& run) {
       const std::string message = r->message.value_or("");
       run.Require(message.find(where) != std::string::npos, "message names the URL (" + where + ")",
                   Quote(r->message));
-      run.Require(ContainsNoCase(message, "running"), "message says to check that the server is running",
-                  Quote(r->message));
+      run.Require(ContainsNoCase(message, "running"),
+                  "message says to check that the server is running", Quote(r->message));
       if (with_model) {
         run.Require(r->model_verified == false, "model_verified = false", Str(r->model_verified));
       } else {
-        run.Require(!r->model_verified.has_value(), "model_verified = null", Str(r->model_verified));
+        run.Require(!r->model_verified.has_value(), "model_verified = null",
+                    Str(r->model_verified));
       }
     }
     try {
@@ -308,19 +326,21 @@ void CheckR9(ClauseRun& run) {
     server.SetScenario(c.scenario);
     auto session = run.OpenWith(run.ConfigFor(server, options.model));
     ProbeOutcome probe = Probe(run, server, session);
-    const double limit = static_cast<double>((options.probe_budget + options.budget_tolerance).count());
-    run.Note("probe returned after " + std::to_string(static_cast<long>(probe.ms)) + " ms (budget " +
-             std::to_string(options.probe_budget.count()) + " ms, tolerance " +
+    const double limit =
+        static_cast<double>((options.probe_budget + options.budget_tolerance).count());
+    run.Note("probe returned after " + std::to_string(static_cast<long>(probe.ms)) +
+             " ms (budget " + std::to_string(options.probe_budget.count()) + " ms, tolerance " +
              std::to_string(options.budget_tolerance.count()) + " ms)");
     run.Require(!probe.timed_out && probe.ms <= limit,
-                "the probe returns within its budget of " + std::to_string(options.probe_budget.count()) + " ms",
+                "the probe returns within its budget of " +
+                    std::to_string(options.probe_budget.count()) + " ms",
                 probe.timed_out && !probe.readiness && !probe.error
                     ? "no answer within " + std::to_string(static_cast<long>(probe.ms)) + " ms"
                     : "returned after " + std::to_string(static_cast<long>(probe.ms)) + " ms");
     if (const ProviderReadiness* r = Got(run, probe)) {
       run.Require(!r->ready, "ready = false", Str(r->ready));
-      run.Require(r->message && ContainsNoCase(*r->message, "timed out"), "message says it timed out",
-                  Quote(r->message));
+      run.Require(r->message && ContainsNoCase(*r->message, "timed out"),
+                  "message says it timed out", Quote(r->message));
     }
   }
 }
@@ -329,9 +349,10 @@ void CheckR10(ClauseRun& run) {
   if (!NeedProbe(run)) return;
   const std::string& model = run.options().model;
   // Malformed health answers with the model unset: a 200 is healthy whatever its body.
-  for (const auto& [name, variant] : {std::pair{"health not JSON", MalformedVariant::kNotJson},
-                                      std::pair{"health empty", MalformedVariant::kEmpty},
-                                      std::pair{"health wrong shape", MalformedVariant::kWrongShape}}) {
+  for (const auto& [name, variant] :
+       {std::pair{"health not JSON", MalformedVariant::kNotJson},
+        std::pair{"health empty", MalformedVariant::kEmpty},
+        std::pair{"health wrong shape", MalformedVariant::kWrongShape}}) {
     run.Case(name);
     mock::Server& server = run.NewServer();
     server.SetScenario(Scenario::Malformed(variant).On(Endpoint::kHealth));
@@ -341,12 +362,13 @@ void CheckR10(ClauseRun& run) {
     }
   }
   // Unreadable listings never name the model.
-  for (const auto& [name, variant] : {std::pair{"listing not JSON", MalformedVariant::kNotJson},
-                                      std::pair{"listing wrong shape", MalformedVariant::kWrongShape},
-                                      std::pair{"listing data null", MalformedVariant::kNullData},
-                                      std::pair{"listing data not a list", MalformedVariant::kDataNotList},
-                                      std::pair{"listing ids not strings", MalformedVariant::kIdNotString},
-                                      std::pair{"listing truncated", MalformedVariant::kTruncated}}) {
+  for (const auto& [name, variant] :
+       {std::pair{"listing not JSON", MalformedVariant::kNotJson},
+        std::pair{"listing wrong shape", MalformedVariant::kWrongShape},
+        std::pair{"listing data null", MalformedVariant::kNullData},
+        std::pair{"listing data not a list", MalformedVariant::kDataNotList},
+        std::pair{"listing ids not strings", MalformedVariant::kIdNotString},
+        std::pair{"listing truncated", MalformedVariant::kTruncated}}) {
     run.Case(name);
     mock::Server& server = run.NewServer();
     server.SetScenario(Scenario::Malformed(variant).On(Endpoint::kModels));
@@ -363,12 +385,12 @@ void CheckR10(ClauseRun& run) {
     Got(run, probe);
   }
   // Real servers' extra fields, missing fields and empty bodies are tolerated.
-  for (const auto& [name, profile] : {std::pair{"llama.cpp profile", Profile::kLlamaCpp},
-                                      std::pair{"vllm profile", Profile::kVllm},
-                                      std::pair{"vllm-legacy profile", Profile::kVllmLegacy},
-                                      std::pair{"ollama profile", Profile::kOllama},
-                                      std::pair{"tgi profile", Profile::kTgi},
-                                      std::pair{"lmstudio profile", Profile::kLmStudio}}) {
+  for (const auto& [name, profile] :
+       {std::pair{"llama.cpp profile", Profile::kLlamaCpp},
+        std::pair{"vllm profile", Profile::kVllm},
+        std::pair{"vllm-legacy profile", Profile::kVllmLegacy},
+        std::pair{"ollama profile", Profile::kOllama}, std::pair{"tgi profile", Profile::kTgi},
+        std::pair{"lmstudio profile", Profile::kLmStudio}}) {
     run.Case(name);
     mock::ServerOptions server_options = run.ServerDefaults();
     server_options.profile = profile;
@@ -386,10 +408,12 @@ void CheckR11(ClauseRun& run) {
   for (const bool with_model : {true, false}) {
     run.Case(with_model ? "model set" : "model unset");
     mock::Server& server = run.NewServer();
-    ProbeOutcome probe = OpenAndProbe(run, server, with_model ? std::optional(run.options().model) : std::nullopt);
+    ProbeOutcome probe =
+        OpenAndProbe(run, server, with_model ? std::optional(run.options().model) : std::nullopt);
     Got(run, probe);
     const auto journal = server.journal();
-    run.Count("the probe sent", static_cast<std::int64_t>(journal.size()), with_model ? 2 : 1, "request");
+    run.Count("the probe sent", static_cast<std::int64_t>(journal.size()), with_model ? 2 : 1,
+              "request");
     int with_body = 0;
     int not_get = 0;
     for (const auto& entry : journal) {
@@ -445,7 +469,8 @@ void CheckR12(ClauseRun& run) {
 void CheckR13(ClauseRun& run) {
   const Capabilities caps = run.capabilities();
   if (caps.readiness && !caps.probe_optional) {
-    run.Skip("the subject has a probe and cannot open a session without it (probe_optional is false)");
+    run.Skip(
+        "the subject has a probe and cannot open a session without it (probe_optional is false)");
     return;
   }
   mock::Server& server = run.NewServer();
@@ -477,28 +502,37 @@ void CheckR14(ClauseRun& run) {
   auto session = run.OpenWith(config);
   run.Case("hang on /health, cancelled after 150 ms");
   auto stop = std::make_shared<std::stop_source>();
-  std::function<ProviderReadiness()> call = [session, stop] { return session->CheckReady(stop->get_token()); };
+  std::function<ProviderReadiness()> call = [session, stop] {
+    return session->CheckReady(stop->get_token());
+  };
   std::thread canceller([stop] {
-    std::this_thread::sleep_for(150ms);  // let the probe block in its request: cancelling is the point
+    std::this_thread::sleep_for(
+        150ms);  // let the probe block in its request: cancelling is the point
     stop->request_stop();
   });
-  Bounded<ProviderReadiness> bounded =
-      CallBounded<ProviderReadiness>(std::move(call), 150ms + options.prompt_limit + options.call_grace,
-                                     [&server] { server.Stop(); });
+  Bounded<ProviderReadiness> bounded = CallBounded<ProviderReadiness>(
+      std::move(call), 150ms + options.prompt_limit + options.call_grace,
+      [&server] { server.Stop(); });
   canceller.join();
   if (bounded.harness_error) throw HarnessError(*bounded.harness_error);
   const double after_stop = bounded.elapsed_ms - 150.0;
-  run.Note("probe ended " + std::to_string(static_cast<long>(after_stop)) + " ms after the cancellation (limit " +
-           std::to_string(options.prompt_limit.count()) + " ms)");
-  run.Require(!bounded.timed_out && after_stop <= static_cast<double>((options.prompt_limit + options.prompt_tolerance).count()),
-              "returns within " + std::to_string(options.prompt_limit.count()) + " ms of the cancellation",
-              bounded.timed_out ? "still running " + std::to_string(static_cast<long>(bounded.elapsed_ms)) + " ms after it started"
-                                : std::to_string(static_cast<long>(after_stop)) + " ms");
+  run.Note("probe ended " + std::to_string(static_cast<long>(after_stop)) +
+           " ms after the cancellation (limit " + std::to_string(options.prompt_limit.count()) +
+           " ms)");
+  run.Require(
+      !bounded.timed_out &&
+          after_stop <=
+              static_cast<double>((options.prompt_limit + options.prompt_tolerance).count()),
+      "returns within " + std::to_string(options.prompt_limit.count()) + " ms of the cancellation",
+      bounded.timed_out ? "still running " + std::to_string(static_cast<long>(bounded.elapsed_ms)) +
+                              " ms after it started"
+                        : std::to_string(static_cast<long>(after_stop)) + " ms");
   if (bounded.value) {
     run.Require(false, "cancellation is reported as an error, not as a not-ready verdict",
                 "readiness " + Describe(*bounded.value));
   } else if (bounded.error) {
-    run.Require(bounded.error->kind == "cancelled", "an error of kind cancelled", Describe(*bounded.error));
+    run.Require(bounded.error->kind == "cancelled", "an error of kind cancelled",
+                Describe(*bounded.error));
   }
 }
 
@@ -508,11 +542,12 @@ void CheckR15(ClauseRun& run) {
     const char* name;
     Profile profile;
   };
-  for (const Case& c : {Case{"nested {\"error\":{\"message\"}} (openai)", Profile::kOpenAi},
-                        Case{"nested (llama.cpp)", Profile::kLlamaCpp},
-                        Case{"flat {\"object\":\"error\",\"message\"} (vllm-legacy)", Profile::kVllmLegacy},
-                        Case{"string {\"error\":\"..\"} (lmstudio)", Profile::kLmStudio},
-                        Case{"string with error_type (tgi)", Profile::kTgi}}) {
+  for (const Case& c :
+       {Case{"nested {\"error\":{\"message\"}} (openai)", Profile::kOpenAi},
+        Case{"nested (llama.cpp)", Profile::kLlamaCpp},
+        Case{"flat {\"object\":\"error\",\"message\"} (vllm-legacy)", Profile::kVllmLegacy},
+        Case{"string {\"error\":\"..\"} (lmstudio)", Profile::kLmStudio},
+        Case{"string with error_type (tgi)", Profile::kTgi}}) {
     run.Case(c.name);
     mock::ServerOptions server_options = run.ServerDefaults();
     server_options.profile = c.profile;
@@ -550,8 +585,10 @@ void CheckR16(ClauseRun& run) {
                     "ready = " + Str(r->ready) + ", model_verified = " + Str(r->model_verified));
         continue;
       }
-      run.Should(!r->ready, "ready = false while the listing says " + std::string(state), Str(r->ready));
-      run.Should(r->model_verified == true, "model_verified = true (it is listed)", Str(r->model_verified));
+      run.Should(!r->ready, "ready = false while the listing says " + std::string(state),
+                 Str(r->ready));
+      run.Should(r->model_verified == true, "model_verified = true (it is listed)",
+                 Str(r->model_verified));
       run.Should(r->message && r->message->find(state) != std::string::npos,
                  std::string("message names the status \"") + state + "\"", Quote(r->message));
     }

@@ -9,7 +9,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
-
 #include <nlohmann/json.hpp>
 
 #include "provkit/runtime/config.hpp"
@@ -51,7 +50,9 @@ class RawConnection {
       fd_ = -1;
     }
     freeaddrinfo(found);
-    if (fd_ < 0) error_ = "cannot connect to " + url.host + ":" + std::to_string(url.port) + " (" + std::strerror(errno) + ")";
+    if (fd_ < 0)
+      error_ = "cannot connect to " + url.host + ":" + std::to_string(url.port) + " (" +
+               std::strerror(errno) + ")";
   }
   ~RawConnection() {
     if (fd_ >= 0) close(fd_);
@@ -62,14 +63,17 @@ class RawConnection {
   const std::string& error() const { return error_; }
   bool open() const { return fd_ >= 0 && error_.empty(); }
 
-  std::optional<HttpAnswer> Request(const std::string& method, const std::string& path, const std::string& api_key,
-                                    const std::string& body = {}) {
+  std::optional<HttpAnswer> Request(const std::string& method, const std::string& path,
+                                    const std::string& api_key, const std::string& body = {}) {
     if (!open()) return std::nullopt;
-    std::string request = method + " " + path + " HTTP/1.1\r\nHost: " + url_.host + ":" + std::to_string(url_.port) +
+    std::string request = method + " " + path + " HTTP/1.1\r\nHost: " + url_.host + ":" +
+                          std::to_string(url_.port) +
                           "\r\nAccept: */*\r\nConnection: keep-alive\r\n";
     if (!api_key.empty()) request += "Authorization: Bearer " + api_key + "\r\n";
     if (!body.empty() || method == "POST") {
-      request += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
+      request +=
+          "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+          "\r\n";
     }
     request += "\r\n" + body;
     if (!SendAll(request)) return Fail("send failed");
@@ -87,21 +91,25 @@ class RawConnection {
     std::size_t line_start = head.find("\r\n");
     while (line_start != std::string::npos) {
       const std::size_t line_end = head.find("\r\n", line_start + 2);
-      const std::string line = head.substr(line_start + 2, line_end == std::string::npos ? std::string::npos
-                                                                                          : line_end - line_start - 2);
+      const std::string line =
+          head.substr(line_start + 2, line_end == std::string::npos ? std::string::npos
+                                                                    : line_end - line_start - 2);
       line_start = line_end;
       const std::size_t colon = line.find(':');
       if (colon == std::string::npos) continue;
       std::string name = line.substr(0, colon);
-      std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+      std::transform(name.begin(), name.end(), name.begin(),
+                     [](unsigned char c) { return std::tolower(c); });
       std::string value = line.substr(colon + 1);
       value.erase(0, value.find_first_not_of(' '));
       std::string lower = value;
-      std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+      std::transform(lower.begin(), lower.end(), lower.begin(),
+                     [](unsigned char c) { return std::tolower(c); });
       if (name == "content-length") length = std::stoul(value);
       if (name == "transfer-encoding" && lower.find("chunked") != std::string::npos) chunked = true;
       if (name == "content-type") answer.content_type = lower;
-      if (name == "connection" && lower.find("close") != std::string::npos) answer.keep_alive = false;
+      if (name == "connection" && lower.find("close") != std::string::npos)
+        answer.keep_alive = false;
     }
     if (chunked) {
       while (true) {
@@ -183,7 +191,8 @@ std::optional<std::string> FirstListedModel(const Context& c) {
   auto answer = connection.Request("GET", c.url.path + "/models", c.target.api_key);
   if (!answer || answer->status != 200) return std::nullopt;
   const json doc = json::parse(answer->body, nullptr, false);
-  if (!doc.is_object() || !doc.contains("data") || !doc["data"].is_array() || doc["data"].empty()) return std::nullopt;
+  if (!doc.is_object() || !doc.contains("data") || !doc["data"].is_array() || doc["data"].empty())
+    return std::nullopt;
   const json& first = doc["data"][0];
   if (!first.is_object() || !first.contains("id") || !first["id"].is_string()) return std::nullopt;
   return first["id"].get<std::string>();
@@ -222,10 +231,14 @@ reports::ClauseResult Judge(std::string_view id, const Context& c) {
     if (!answer) return b.Fail("no answer to GET " + health_path + ": " + connection.error());
     b.Observed(std::to_string(answer->status) + " " + Clip(answer->body));
     b.Request({.connection = 1, .method = "GET", .path = health_path, .status = answer->status});
-    if (answer->status == 404) return b.Info("no /health (404): the probe falls back to the listing");
+    if (answer->status == 404)
+      return b.Info("no /health (404): the probe falls back to the listing");
     const json doc = json::parse(answer->body, nullptr, false);
-    if (answer->status == 200 && doc.is_object() && doc.contains("status") && doc["status"].is_string()) return b.Pass();
-    return b.Fail("GET /health answered " + std::to_string(answer->status) + " without a JSON status: " + Clip(answer->body));
+    if (answer->status == 200 && doc.is_object() && doc.contains("status") &&
+        doc["status"].is_string())
+      return b.Pass();
+    return b.Fail("GET /health answered " + std::to_string(answer->status) +
+                  " without a JSON status: " + Clip(answer->body));
   }
   if (id == "W2") {
     auto answer = connection.Request("GET", models_path, key);
@@ -234,12 +247,15 @@ reports::ClauseResult Judge(std::string_view id, const Context& c) {
     b.Observed(std::to_string(answer->status) + " " + Clip(answer->body));
     b.Request({.connection = 1, .method = "GET", .path = models_path, .status = answer->status});
     const json doc = json::parse(answer->body, nullptr, false);
-    if (answer->status != 200) return b.Fail("the listing answered " + std::to_string(answer->status));
-    if (!doc.is_object() || doc.value("object", "") != "list" || !doc.contains("data") || !doc["data"].is_array()) {
+    if (answer->status != 200)
+      return b.Fail("the listing answered " + std::to_string(answer->status));
+    if (!doc.is_object() || doc.value("object", "") != "list" || !doc.contains("data") ||
+        !doc["data"].is_array()) {
       return b.Fail("not an OpenAI model list: " + Clip(answer->body));
     }
     for (const json& entry : doc["data"]) {
-      if (!entry.is_object() || !entry.contains("id") || !entry["id"].is_string() || entry.value("object", "") != "model") {
+      if (!entry.is_object() || !entry.contains("id") || !entry["id"].is_string() ||
+          entry.value("object", "") != "model") {
         return b.Fail("an entry without a string id and object \"model\": " + Clip(entry.dump()));
       }
     }
@@ -257,7 +273,11 @@ reports::ClauseResult Judge(std::string_view id, const Context& c) {
     b.Expected("404 or 400 with {\"error\":{\"message\":...}}");
     if (!answer) return b.Fail("no answer to POST " + chat_path + ": " + connection.error());
     b.Observed(std::to_string(answer->status) + " " + Clip(answer->body));
-    b.Request({.connection = 1, .method = "POST", .path = chat_path, .status = answer->status, .request_body = body});
+    b.Request({.connection = 1,
+               .method = "POST",
+               .path = chat_path,
+               .status = answer->status,
+               .request_body = body});
     const json doc = json::parse(answer->body, nullptr, false);
     const bool envelope = doc.is_object() && doc.contains("error") && doc["error"].is_object() &&
                           doc["error"].contains("message") && doc["error"]["message"].is_string();
@@ -272,22 +292,33 @@ reports::ClauseResult Judge(std::string_view id, const Context& c) {
       auto answer = connection.Request("POST", chat_path, key, body);
       b.Expected("an error before the first byte is an HTTP error status, not an event stream");
       if (!answer) return b.Fail("no answer to a streamed request: " + connection.error());
-      b.Observed(std::to_string(answer->status) + " " + answer->content_type + " " + Clip(answer->body));
-      if (answer->status >= 400 && answer->content_type.find("text/event-stream") == std::string::npos) {
-        b.Invariant("a mid-stream error cannot be provoked on a live server on demand: that part is judged "
-                    "against the mock server's profiles");
+      b.Observed(std::to_string(answer->status) + " " + answer->content_type + " " +
+                 Clip(answer->body));
+      if (answer->status >= 400 &&
+          answer->content_type.find("text/event-stream") == std::string::npos) {
+        b.Invariant(
+            "a mid-stream error cannot be provoked on a live server on demand: that part is judged "
+            "against the mock server's profiles");
         return b.Pass();
       }
-      return b.Fail("a streamed request for an unknown model answered " + std::to_string(answer->status) + " " +
-                    answer->content_type);
+      return b.Fail("a streamed request for an unknown model answered " +
+                    std::to_string(answer->status) + " " + answer->content_type);
     }
     if (!model) return b.Skip("no model given (--model) and none listed");
     const std::string body = ChatBody(*model, true);
     auto answer = connection.Request("POST", chat_path, key, body);
-    b.Expected("text/event-stream of chat.completion.chunk data lines, a usage chunk with empty choices, data: [DONE]");
+    b.Expected(
+        "text/event-stream of chat.completion.chunk data lines, a usage chunk with empty choices, "
+        "data: [DONE]");
     if (!answer) return b.Fail("no answer to a streamed request: " + connection.error());
-    b.Request({.connection = 1, .method = "POST", .path = chat_path, .status = answer->status, .request_body = body});
-    if (answer->status != 200) return b.Fail("the streamed request answered " + std::to_string(answer->status) + ": " + Clip(answer->body));
+    b.Request({.connection = 1,
+               .method = "POST",
+               .path = chat_path,
+               .status = answer->status,
+               .request_body = body});
+    if (answer->status != 200)
+      return b.Fail("the streamed request answered " + std::to_string(answer->status) + ": " +
+                    Clip(answer->body));
     if (answer->content_type.find("text/event-stream") == std::string::npos) {
       return b.Fail("Content-Type is \"" + answer->content_type + "\", not text/event-stream");
     }
@@ -319,10 +350,12 @@ reports::ClauseResult Judge(std::string_view id, const Context& c) {
         usage_chunk = true;
       }
     }
-    b.Invariant(std::to_string(chunks) + " chunks, usage chunk " + (usage_chunk ? "present" : "absent") +
-                ", [DONE] " + (done_last ? "last" : "missing"));
+    b.Invariant(std::to_string(chunks) + " chunks, usage chunk " +
+                (usage_chunk ? "present" : "absent") + ", [DONE] " +
+                (done_last ? "last" : "missing"));
     if (!done_last) return b.Fail("the stream does not end with data: [DONE]");
-    if (!usage_chunk) return b.Fail("no usage chunk with empty choices despite stream_options.include_usage");
+    if (!usage_chunk)
+      return b.Fail("no usage chunk with empty choices despite stream_options.include_usage");
     return b.Pass();
   }
   if (id == "W5") {
@@ -336,8 +369,9 @@ reports::ClauseResult Judge(std::string_view id, const Context& c) {
     b.Invariant(std::to_string(answered) + " requests over 1 connection (expected 20)");
     b.Expected("20 sequential requests succeed over one HTTP/1.1 connection");
     if (answered == 20 && connection.open()) return b.Pass();
-    return b.Fail("the connection served " + std::to_string(answered) + " of 20 requests" +
-                  (connection.error().empty() ? " before the server closed it" : ": " + connection.error()));
+    return b.Fail(
+        "the connection served " + std::to_string(answered) + " of 20 requests" +
+        (connection.error().empty() ? " before the server closed it" : ": " + connection.error()));
   }
   if (id == "W6") {
     std::string sentence;
@@ -347,10 +381,13 @@ reports::ClauseResult Judge(std::string_view id, const Context& c) {
       for (int i = 0; i < 50 && one.open(); ++i) {
         const auto start = std::chrono::steady_clock::now();
         if (!one.Request("GET", path, key)) break;
-        ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+        ms.push_back(
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+                .count());
       }
       char line[160];
-      std::snprintf(line, sizeof line, "%s: median %.2f ms, p99 %.2f ms over %zu requests on one connection",
+      std::snprintf(line, sizeof line,
+                    "%s: median %.2f ms, p99 %.2f ms over %zu requests on one connection",
                     path.c_str(), Percentile(ms, 0.5), Percentile(ms, 0.99), ms.size());
       b.Invariant(line);
       sentence += (sentence.empty() ? "" : "; ") + std::string(line);
@@ -374,7 +411,8 @@ reports::ClauseResult JudgeServerClause(std::string_view clause_id, const Server
   if (!url) {
     result = reports::ClauseBuilder(clause_id).Error("not an http(s) URL: " + target.base_url);
   } else if (url->scheme != "http") {
-    result = reports::ClauseBuilder(clause_id).Error("only http:// servers can be checked (TLS is not implemented)");
+    result = reports::ClauseBuilder(clause_id).Error(
+        "only http:// servers can be checked (TLS is not implemented)");
   } else {
     Context context{target, *url, {}};
     const std::size_t slash = url->path.rfind('/');
@@ -382,10 +420,12 @@ reports::ClauseResult JudgeServerClause(std::string_view clause_id, const Server
     try {
       result = Judge(clause_id, context);
     } catch (const std::exception& error) {
-      result = reports::ClauseBuilder(clause_id).Error(std::string("harness failure: ") + error.what());
+      result =
+          reports::ClauseBuilder(clause_id).Error(std::string("harness failure: ") + error.what());
     }
   }
-  result.duration_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  result.duration_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   return result;
 }
 
@@ -397,11 +437,14 @@ ProviderReadiness ReferenceProbe(const ServerTarget& target) {
   try {
     return CheckReady(config);
   } catch (const std::exception& error) {
-    return {.ready = false, .provider = "local", .message = std::string("reference probe failed: ") + error.what()};
+    return {.ready = false,
+            .provider = "local",
+            .message = std::string("reference probe failed: ") + error.what()};
   }
 }
 
-reports::Results RunServerChecks(const ServerTarget& target, const std::optional<std::vector<std::string>>& clauses,
+reports::Results RunServerChecks(const ServerTarget& target,
+                                 const std::optional<std::vector<std::string>>& clauses,
                                  const ProgressCallback& progress) {
   reports::Subject subject;
   subject.name = target.base_url;

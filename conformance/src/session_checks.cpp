@@ -1,4 +1,5 @@
-// The session-reuse checks, S1-S11: turns, streams, closes and one-shot calls, judged from answers, counters and connections.
+// The session-reuse checks, S1-S11: turns, streams, closes and one-shot calls, judged from answers,
+// counters and connections.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -43,13 +44,15 @@ std::uint64_t OpenConnectionsAfterClose(mock::Server& server) {
 
 std::string Text(const std::optional<Usage>& usage) {
   if (!usage) return "null";
-  return "{" + Str(usage->prompt_tokens) + "," + Str(usage->completion_tokens) + "," + Str(usage->total_tokens) + "}";
+  return "{" + Str(usage->prompt_tokens) + "," + Str(usage->completion_tokens) + "," +
+         Str(usage->total_tokens) + "}";
 }
 
 std::string Text(const std::vector<ToolCall>& calls) {
   std::string text = "[";
   for (const ToolCall& call : calls) {
-    text += (text.size() > 1 ? ", " : "") + call.id + ":" + call.name + "(" + call.arguments_text + ")";
+    text +=
+        (text.size() > 1 ? ", " : "") + call.id + ":" + call.name + "(" + call.arguments_text + ")";
   }
   return text + "]";
 }
@@ -86,7 +89,8 @@ void CheckS1(ClauseRun& run) {
   run.Count("provider instances after " + std::to_string(calls) + " calls",
             after.instances_created - before.instances_created, 1, "instance");
   session->Close();
-  run.Count("providers closed", subject.Counters().instances_closed - before.instances_closed, 1, "time");
+  run.Count("providers closed", subject.Counters().instances_closed - before.instances_closed, 1,
+            "time");
   run.RecordJournal(server);
 }
 
@@ -105,9 +109,10 @@ void CheckS2(ClauseRun& run) {
     } catch (const SubjectError& error) {
       run.Require(false, "a second close() is a no-op", "it failed: " + Describe(error));
     }
-    run.Count("provider closed", subject.Counters().instances_closed - before.instances_closed, 1, "time");
-    run.Count("connections still open after close", static_cast<std::int64_t>(OpenConnectionsAfterClose(server)), 0,
-              "connection");
+    run.Count("provider closed", subject.Counters().instances_closed - before.instances_closed, 1,
+              "time");
+    run.Count("connections still open after close",
+              static_cast<std::int64_t>(OpenConnectionsAfterClose(server)), 0, "connection");
     run.RecordJournal(server);
   }
   {
@@ -121,7 +126,8 @@ void CheckS2(ClauseRun& run) {
     } catch (const SubjectError& error) {
       run.Require(false, "ending a session by scope exit never throws", Describe(error));
     }
-    run.Count("provider closed", subject.Counters().instances_closed - before.instances_closed, 1, "time");
+    run.Count("provider closed", subject.Counters().instances_closed - before.instances_closed, 1,
+              "time");
     run.Count("connections still open after scope exit",
               static_cast<std::int64_t>(OpenConnectionsAfterClose(server)), 0, "connection");
   }
@@ -142,11 +148,12 @@ void CheckS3(ClauseRun& run) {
       run.Require(false, "fails with the closed-session error", "it succeeded");
       return;
     }
-    run.Require(error->kind == "session_closed" && std::string(error->what()) == "Session is closed" &&
-                    error->hint == "Create a new Session for additional interactions.",
-                "error session_closed \"Session is closed\", hint \"Create a new Session for additional "
-                "interactions.\"",
-                Describe(*error) + " (hint \"" + error->hint + "\")");
+    run.Require(
+        error->kind == "session_closed" && std::string(error->what()) == "Session is closed" &&
+            error->hint == "Create a new Session for additional interactions.",
+        "error session_closed \"Session is closed\", hint \"Create a new Session for additional "
+        "interactions.\"",
+        Describe(*error) + " (hint \"" + error->hint + "\")");
   };
   auto attempt = [&](const std::string& call, const std::function<void()>& fn) {
     try {
@@ -167,14 +174,15 @@ void CheckS3(ClauseRun& run) {
   attempt("check_ready", [&] { session->CheckReady(); });
   run.Case("");
   run.RecordJournal(server);
-  run.Count("requests the server saw after close", static_cast<std::int64_t>(server.journal().size()), 0, "request");
-  run.Count("calls the provider received after close", subject.Counters().calls_after_close - before.calls_after_close,
-            0, "call");
+  run.Count("requests the server saw after close",
+            static_cast<std::int64_t>(server.journal().size()), 0, "request");
+  run.Count("calls the provider received after close",
+            subject.Counters().calls_after_close - before.calls_after_close, 0, "call");
 }
 
 bool SameAnswer(const Output& a, const Output& b) {
-  return a.text == b.text && a.reasoning == b.reasoning && a.tool_calls == b.tool_calls && a.usage == b.usage &&
-         a.finish_reason == b.finish_reason;
+  return a.text == b.text && a.reasoning == b.reasoning && a.tool_calls == b.tool_calls &&
+         a.usage == b.usage && a.finish_reason == b.finish_reason;
 }
 
 void CheckS4(ClauseRun& run) {
@@ -195,7 +203,8 @@ void CheckS4(ClauseRun& run) {
   std::optional<ProviderReadiness> session_readiness;
   if (caps.readiness) session_readiness = session->CheckReady();
   std::vector<Output> session_outputs;
-  if (caps.run_many) session_outputs = session->RunMany(args.environment, args.inputs, {}, args.concurrency);
+  if (caps.run_many)
+    session_outputs = session->RunMany(args.environment, args.inputs, {}, args.concurrency);
   session->Close();
 
   auto one_shot = [&](const char* name, OneShotCall call) -> std::optional<OneShotResult> {
@@ -208,7 +217,8 @@ void CheckS4(ClauseRun& run) {
       run.Require(false, std::string("one-shot ") + name + " succeeds", Describe(error));
     }
     const SubjectCounters after = subject.Counters();
-    run.Count("provider instances made", after.instances_created - before.instances_created, 1, "instance");
+    run.Count("provider instances made", after.instances_created - before.instances_created, 1,
+              "instance");
     run.Count("provider closed", after.instances_closed - before.instances_closed, 1, "time");
     return result;
   };
@@ -221,7 +231,9 @@ void CheckS4(ClauseRun& run) {
       const StreamOutcome& outcome = *result->stream;
       run.Require(outcome.done.has_value() && SameAnswer(*outcome.done, session_output),
                   "the stream's done output equals Session::interact's",
-                  outcome.error ? Describe(*outcome.error) : outcome.done ? "\"" + outcome.done->text + "\"" : "no done");
+                  outcome.error  ? Describe(*outcome.error)
+                  : outcome.done ? "\"" + outcome.done->text + "\""
+                                 : "no done");
     }
   }
   if (caps.run_many) {
@@ -235,7 +247,8 @@ void CheckS4(ClauseRun& run) {
     }
   }
   if (caps.readiness) {
-    if (auto result = one_shot("check_ready", OneShotCall::kCheckReady); result && result->readiness) {
+    if (auto result = one_shot("check_ready", OneShotCall::kCheckReady);
+        result && result->readiness) {
       const ProviderReadiness& a = *result->readiness;
       const ProviderReadiness& b = *session_readiness;
       run.Require(a.ready == b.ready && a.status_code == b.status_code && a.message == b.message &&
@@ -255,12 +268,13 @@ void CheckS4(ClauseRun& run) {
     }
     const SubjectCounters after = subject.Counters();
     run.Require(failed, "the call fails (the server answers 404)", "it succeeded");
-    run.Count("provider instances made", after.instances_created - before.instances_created, 1, "instance");
+    run.Count("provider instances made", after.instances_created - before.instances_created, 1,
+              "instance");
     run.Count("provider closed", after.instances_closed - before.instances_closed, 1, "time");
   }
   run.Case("");
-  run.Count("connections open after the one-shot calls", static_cast<std::int64_t>(OpenConnectionsAfterClose(server)),
-            0, "connection");
+  run.Count("connections open after the one-shot calls",
+            static_cast<std::int64_t>(OpenConnectionsAfterClose(server)), 0, "connection");
   run.RecordJournal(server);
 }
 
@@ -280,7 +294,8 @@ void CheckS5(ClauseRun& run) {
     }
     session->Interact(kEnvironment, Prompt("s5 turn 3"), {});
     session->Interact(kEnvironment, Prompt("s5 turn 4"), {});
-    run.Count("4 turns over", static_cast<std::int64_t>(server.connections_opened()), 1, "connection");
+    run.Count("4 turns over", static_cast<std::int64_t>(server.connections_opened()), 1,
+              "connection");
     run.RecordJournal(server);
     session->Close();
   }
@@ -294,7 +309,8 @@ void CheckS5(ClauseRun& run) {
       args.input = Prompt("s5 one-shot " + std::to_string(i));
       run.subject().OneShot(OneShotCall::kInteract, config, args);
     }
-    run.Count("4 one-shot calls over", static_cast<std::int64_t>(server.connections_opened()), 4, "connection");
+    run.Count("4 one-shot calls over", static_cast<std::int64_t>(server.connections_opened()), 4,
+              "connection");
   } else {
     run.Note("one-shot part skipped: the subject declares no one-shot calls");
   }
@@ -313,7 +329,8 @@ void CheckS6(ClauseRun& run) {
                             : std::to_string(outcome.events.size()) + " events, not abandoned");
   try {
     const Output next = session->Interact(kEnvironment, Prompt("s6 next turn"), {});
-    run.Require(next.text == "s6 next turn", "the next turn answers \"s6 next turn\"", "\"" + next.text + "\"");
+    run.Require(next.text == "s6 next turn", "the next turn answers \"s6 next turn\"",
+                "\"" + next.text + "\"");
   } catch (const SubjectError& error) {
     run.Require(false, "the next turn succeeds", Describe(error));
   }
@@ -329,17 +346,20 @@ void CheckS7(ClauseRun& run) {
     const char* name;
     Scenario scenario;
   };
-  for (const Case& c : {Case{"error event mid-stream", Scenario::StreamError(2).On(Endpoint::kChat)},
-                        Case{"connection dropped mid-stream", Scenario::StreamDrop(2).On(Endpoint::kChat)},
-                        Case{"malformed chunk", Scenario::Malformed(MalformedVariant::kNotJson).On(Endpoint::kChat)}}) {
+  for (const Case& c :
+       {Case{"error event mid-stream", Scenario::StreamError(2).On(Endpoint::kChat)},
+        Case{"connection dropped mid-stream", Scenario::StreamDrop(2).On(Endpoint::kChat)},
+        Case{"malformed chunk",
+             Scenario::Malformed(MalformedVariant::kNotJson).On(Endpoint::kChat)}}) {
     run.Case(c.name);
     mock::Server& server = run.NewServer();
     server.SetTiming({.chunk_chars = 2});
     auto session = run.Open(server);
     server.SetScenario(c.scenario);
     StreamOutcome outcome = session->Stream(kEnvironment, Prompt("s7 " + std::string(40, 'b')), {});
-    run.Require(outcome.error.has_value(), "the stream raises",
-                "it ended without an error after " + std::to_string(outcome.events.size()) + " events");
+    run.Require(
+        outcome.error.has_value(), "the stream raises",
+        "it ended without an error after " + std::to_string(outcome.events.size()) + " events");
     run.Require(!outcome.done.has_value(), "no done event", "done was yielded");
     server.SetScenario(Scenario::Healthy());
     try {
@@ -361,13 +381,16 @@ void CheckS8(ClauseRun& run) {
   reply.reasoning = "Add forty and two.";
   if (tools) {
     reply.tool_calls = {{.id = "call_add", .name = "add", .arguments = R"({"a":40,"b":2})"},
-                        {.id = "call_find", .name = "lookup", .arguments = R"({"query":"deep thought","limit":3})"}};
+                        {.id = "call_find",
+                         .name = "lookup",
+                         .arguments = R"({"query":"deep thought","limit":3})"}};
   }
   reply.usage = mock::Usage{.prompt_tokens = 11, .completion_tokens = 7, .total_tokens = 18};
   mock::Reply plain;
   plain.text = "Plain words, streamed in pieces.";
   mock::Server& server = run.NewServer();
-  server.SetScript({.rules = {{.contains = "s8-full", .reply = reply}, {.contains = "s8-plain", .reply = plain}}});
+  server.SetScript({.rules = {{.contains = "s8-full", .reply = reply},
+                              {.contains = "s8-plain", .reply = plain}}});
   server.SetTiming({.chunk_chars = 3});
   Environment environment = kEnvironment;
   if (tools) {
@@ -391,17 +414,21 @@ void CheckS8(ClauseRun& run) {
       continue;
     }
     const Output& done = *outcome.done;
-    run.Require(done.text == interact.text, "done.text equals interact's", "\"" + done.text + "\" vs \"" + interact.text + "\"");
+    run.Require(done.text == interact.text, "done.text equals interact's",
+                "\"" + done.text + "\" vs \"" + interact.text + "\"");
     run.Require(done.reasoning == interact.reasoning, "done.reasoning equals interact's",
                 "\"" + done.reasoning + "\" vs \"" + interact.reasoning + "\"");
     run.Require(done.tool_calls == interact.tool_calls, "done.tool_calls equal interact's",
                 Text(done.tool_calls) + " vs " + Text(interact.tool_calls));
-    run.Require(done.usage == interact.usage, "done.usage equals interact's", Text(done.usage) + " vs " + Text(interact.usage));
-    run.Require(done.finish_reason == interact.finish_reason, "done.finish_reason equals interact's",
+    run.Require(done.usage == interact.usage, "done.usage equals interact's",
+                Text(done.usage) + " vs " + Text(interact.usage));
+    run.Require(done.finish_reason == interact.finish_reason,
+                "done.finish_reason equals interact's",
                 "\"" + done.finish_reason + "\" vs \"" + interact.finish_reason + "\"");
-    run.Note(std::string(prompt) + ": text " + std::to_string(interact.text.size()) + " bytes, reasoning " +
-             std::to_string(interact.reasoning.size()) + " bytes, " + std::to_string(interact.tool_calls.size()) +
-             " tool calls, usage " + Text(interact.usage) + ", finish \"" + interact.finish_reason + "\"");
+    run.Note(std::string(prompt) + ": text " + std::to_string(interact.text.size()) +
+             " bytes, reasoning " + std::to_string(interact.reasoning.size()) + " bytes, " +
+             std::to_string(interact.tool_calls.size()) + " tool calls, usage " +
+             Text(interact.usage) + ", finish \"" + interact.finish_reason + "\"");
   }
   CloseQuietly(session);
 }
@@ -441,7 +468,8 @@ void CheckS9(ClauseRun& run) {
     if (outputs[i].text != inputs[i].text) ++out_of_order;
   }
   run.Count("outputs not in prompt order", out_of_order, 0, "output");
-  run.CountAtMost("connections open at once (concurrency 3)", static_cast<std::int64_t>(peak.load()), 3, "connection");
+  run.CountAtMost("connections open at once (concurrency 3)",
+                  static_cast<std::int64_t>(peak.load()), 3, "connection");
   run.Note("the server saw " + std::to_string(server.connections_opened()) + " connections in all");
   run.RecordJournal(server);
   CloseQuietly(session);
@@ -464,7 +492,8 @@ void CheckS10(ClauseRun& run) {
     for (int t = 0; t < 8; ++t) {
       threads.emplace_back([session, tally, t] {
         for (int n = 0; n < 2; ++n) {
-          const std::string prompt = "s10 thread " + std::to_string(t) + " turn " + std::to_string(n);
+          const std::string prompt =
+              "s10 thread " + std::to_string(t) + " turn " + std::to_string(n);
           try {
             const Output output = session->Interact(kEnvironment, Prompt(prompt), {});
             std::lock_guard lock(tally->mutex);
@@ -496,7 +525,9 @@ void CheckS10(ClauseRun& run) {
 void CheckS11(ClauseRun& run) {
   const Capabilities caps = run.capabilities();
   if (!Need(run, caps.streaming, "the subject declares no streaming")) return;
-  if (!Need(run, caps.concurrent, "the subject declares no concurrency (close must come from another thread)")) return;
+  if (!Need(run, caps.concurrent,
+            "the subject declares no concurrency (close must come from another thread)"))
+    return;
   const JudgeOptions& options = run.options();
   mock::Server& server = run.NewServer();
   server.SetTiming({.chunk_chars = 2, .chunk_interval = std::chrono::microseconds(20000)});
@@ -512,7 +543,8 @@ void CheckS11(ClauseRun& run) {
     return session->Stream(kEnvironment, Prompt("s11 " + std::string(200, 'c')), {}, std::nullopt,
                            [session, shared](const StreamEvent& event) {
                              std::lock_guard lock(shared->mutex);
-                             if (event.type != EventType::kTextDelta || shared->close_started) return;
+                             if (event.type != EventType::kTextDelta || shared->close_started)
+                               return;
                              shared->close_started = std::chrono::steady_clock::now();
                              shared->closer = std::thread([session, shared] {
                                try {
@@ -524,7 +556,8 @@ void CheckS11(ClauseRun& run) {
                              });
                            });
   };
-  Bounded<StreamOutcome> bounded = CallBounded<StreamOutcome>(std::move(call), 10000ms, [&server] { server.Stop(); });
+  Bounded<StreamOutcome> bounded =
+      CallBounded<StreamOutcome>(std::move(call), 10000ms, [&server] { server.Stop(); });
   const auto ended = std::chrono::steady_clock::now();
   std::thread closer;
   {
@@ -541,26 +574,29 @@ void CheckS11(ClauseRun& run) {
   if (shared->close_error) run.Observe("close() failed: " + *shared->close_error);
   const double after_close =
       std::chrono::duration<double, std::milli>(ended - *shared->close_started).count();
-  run.Note("the stream ended " + std::to_string(static_cast<long>(after_close)) + " ms after close() (limit " +
-           std::to_string(options.prompt_limit.count()) + " ms)");
+  run.Note("the stream ended " + std::to_string(static_cast<long>(after_close)) +
+           " ms after close() (limit " + std::to_string(options.prompt_limit.count()) + " ms)");
   if (bounded.timed_out || !bounded.value) {
     run.Require(false, "the stream ends promptly after close()", "it was still running after 10 s");
     return;
   }
   const StreamOutcome& outcome = *bounded.value;
-  run.Require(outcome.error.has_value() && !outcome.done.has_value(), "the stream ends with an error, no done",
+  run.Require(outcome.error.has_value() && !outcome.done.has_value(),
+              "the stream ends with an error, no done",
               outcome.done ? "it completed with done" : "it ended without an error");
-  run.Require(after_close <= static_cast<double>((options.prompt_limit + options.prompt_tolerance).count()),
-              "within " + std::to_string(options.prompt_limit.count()) + " ms of close()",
-              std::to_string(static_cast<long>(after_close)) + " ms");
+  run.Require(
+      after_close <= static_cast<double>((options.prompt_limit + options.prompt_tolerance).count()),
+      "within " + std::to_string(options.prompt_limit.count()) + " ms of close()",
+      std::to_string(static_cast<long>(after_close)) + " ms");
 }
 
 }  // namespace
 
 CheckFn SessionCheck(std::string_view clause_id) {
   static const std::map<std::string_view, CheckFn> kTable = {
-      {"S1", CheckS1}, {"S2", CheckS2}, {"S3", CheckS3}, {"S4", CheckS4},   {"S5", CheckS5},   {"S6", CheckS6},
-      {"S7", CheckS7}, {"S8", CheckS8}, {"S9", CheckS9}, {"S10", CheckS10}, {"S11", CheckS11},
+      {"S1", CheckS1}, {"S2", CheckS2},   {"S3", CheckS3},   {"S4", CheckS4},
+      {"S5", CheckS5}, {"S6", CheckS6},   {"S7", CheckS7},   {"S8", CheckS8},
+      {"S9", CheckS9}, {"S10", CheckS10}, {"S11", CheckS11},
   };
   const auto it = kTable.find(clause_id);
   return it == kTable.end() ? nullptr : it->second;

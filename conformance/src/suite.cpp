@@ -1,4 +1,5 @@
-// The abstract suite's TEST_Ps (one per clause), the results listener and the catalog-coverage check.
+// The abstract suite's TEST_Ps (one per clause), the results listener and the catalog-coverage
+// check.
 #include "provkit/conformance/suite.hpp"
 
 #include <cctype>
@@ -43,15 +44,16 @@ class Collector {
         // The clause results say why the subject could not be made.
       }
       const JudgeOptions& options = subject.options;
-      reports::Results results = reports::NewResults(
-          described, {{"probe_budget_ms", options.probe_budget.count()},
-                      {"budget_tolerance_ms", options.budget_tolerance.count()},
-                      {"prompt_limit_ms", options.prompt_limit.count()},
-                      {"model", options.model},
-                      {"api_key", options.api_key},
-                      {"runner", "googletest"}});
+      reports::Results results =
+          reports::NewResults(described, {{"probe_budget_ms", options.probe_budget.count()},
+                                          {"budget_tolerance_ms", options.budget_tolerance.count()},
+                                          {"prompt_limit_ms", options.prompt_limit.count()},
+                                          {"model", options.model},
+                                          {"api_key", options.api_key},
+                                          {"runner", "googletest"}});
       results.shard = ShardFromEnvironment();
-      if (const char* selection = std::getenv("PROVKIT_SELECTION"); selection != nullptr && *selection != '\0') {
+      if (const char* selection = std::getenv("PROVKIT_SELECTION");
+          selection != nullptr && *selection != '\0') {
         try {
           results.selection = ParseSelection(selection, "", SubjectKind::kCpp);
         } catch (const std::exception& error) {
@@ -122,7 +124,8 @@ class ResultsListener : public ::testing::EmptyTestEventListener {
     for (const reports::Results& results : Collector::Instance().Snapshot()) {
       std::string file = results.subject.name;
       if (results.shard) {
-        file += ".shard-" + std::to_string(results.shard->index) + "-of-" + std::to_string(results.shard->total);
+        file += ".shard-" + std::to_string(results.shard->index) + "-of-" +
+                std::to_string(results.shard->total);
       }
       const std::filesystem::path path = std::filesystem::path(dir) / (file + ".json");
       if (auto written = reports::WriteResultsFile(path, results); written.ok()) {
@@ -144,9 +147,11 @@ std::string Evidence(const reports::ClauseResult& result) {
   std::string text;
   if (!result.evidence.expected.empty()) text += "\n  expected: " + result.evidence.expected;
   if (!result.evidence.observed.empty()) text += "\n  observed: " + result.evidence.observed;
-  for (const std::string& sentence : result.evidence.invariants) text += "\n  counted:  " + sentence;
+  for (const std::string& sentence : result.evidence.invariants)
+    text += "\n  counted:  " + sentence;
   for (const reports::RequestRecord& request : result.evidence.requests) {
-    text += "\n  request:  #" + std::to_string(request.connection) + " " + request.method + " " + request.path +
+    text += "\n  request:  #" + std::to_string(request.connection) + " " + request.method + " " +
+            request.path +
             (request.status ? " -> " + std::to_string(*request.status) : std::string());
   }
   return text;
@@ -154,11 +159,13 @@ std::string Evidence(const reports::ClauseResult& result) {
 
 }  // namespace
 
-SuiteSubject CppProvider(std::string name, ProviderFactory factory, Capabilities capabilities, JudgeOptions options) {
+SuiteSubject CppProvider(std::string name, ProviderFactory factory, Capabilities capabilities,
+                         JudgeOptions options) {
   SuiteSubject subject;
   subject.name = name;
   subject.options = std::move(options);
-  subject.factory = [name, factory = std::move(factory), capabilities]() -> std::unique_ptr<Subject> {
+  subject.factory = [name, factory = std::move(factory),
+                     capabilities]() -> std::unique_ptr<Subject> {
     return std::make_unique<ProviderSubject>(name, factory, capabilities);
   };
   return subject;
@@ -187,11 +194,13 @@ void ReportClauseResult(const SuiteSubject& subject, const reports::ClauseResult
   ::testing::Test::RecordProperty("verdict", std::string(VerdictName(result.verdict)));
   ::testing::Test::RecordProperty("subject", subject.name);
   if (FindClause(result.clause_id) == nullptr) {
-    ADD_FAILURE() << "clause '" << result.clause_id << "' is not in the contract catalog: " << result.reason;
+    ADD_FAILURE() << "clause '" << result.clause_id
+                  << "' is not in the contract catalog: " << result.reason;
     return;
   }
   Collector::Instance().Add(subject, result);
-  const std::string what = result.clause_id + " " + std::string(VerdictName(result.verdict)) + ": " + result.reason;
+  const std::string what =
+      result.clause_id + " " + std::string(VerdictName(result.verdict)) + ": " + result.reason;
   switch (result.verdict) {
     case Verdict::kPass:
     case Verdict::kInfo:

@@ -1,11 +1,12 @@
-// Tests of AdapterSubject: the example adapters pass every clause; broken adapters get ERROR, never a hung harness.
+// Tests of AdapterSubject: the example adapters pass every clause; broken adapters get ERROR, never
+// a hung harness.
 #include "provkit/conformance/adapter_subject.hpp"
+
+#include <gtest/gtest.h>
 
 #include <chrono>
 #include <cstdlib>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "provkit/conformance/judge.hpp"
 
@@ -18,7 +19,9 @@ bool Have(const char* tool) {
   return std::system((std::string("command -v ") + tool + " >/dev/null 2>&1").c_str()) == 0;
 }
 
-std::string AdapterPath(const char* relative) { return std::string(PROVKIT_SOURCE_DIR) + "/conformance/adapters/" + relative; }
+std::string AdapterPath(const char* relative) {
+  return std::string(PROVKIT_SOURCE_DIR) + "/conformance/adapters/" + relative;
+}
 
 struct ExampleAdapter {
   const char* name;
@@ -28,7 +31,8 @@ struct ExampleAdapter {
 
 void PrintTo(const ExampleAdapter& adapter, std::ostream* out) { *out << adapter.name; }
 
-class ExampleAdapterPasses : public ::testing::TestWithParam<std::tuple<ExampleAdapter, std::string>> {};
+class ExampleAdapterPasses
+    : public ::testing::TestWithParam<std::tuple<ExampleAdapter, std::string>> {};
 
 // Every clause that applies to adapters, for both example adapters: PASS, strict parts included.
 TEST_P(ExampleAdapterPasses, ClausePasses) {
@@ -38,7 +42,8 @@ TEST_P(ExampleAdapterPasses, ClausePasses) {
   AdapterOptions options;
   options.command = std::string(adapter.interpreter) + " " + AdapterPath(adapter.script);
   const reports::ClauseResult result = JudgeClause(clause, AdapterSubjectFactory(options));
-  EXPECT_EQ(result.verdict, Verdict::kPass) << clause << " " << VerdictName(result.verdict) << ": " << result.reason;
+  EXPECT_EQ(result.verdict, Verdict::kPass)
+      << clause << " " << VerdictName(result.verdict) << ": " << result.reason;
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -53,7 +58,8 @@ reports::Results RunBroken(const std::string& command, std::chrono::milliseconds
   options.command = command;
   options.step_timeout = step;
   options.shutdown_grace = 200ms;
-  return RunSubject(AdapterSubjectFactory(options), SubjectKind::kAdapter, std::vector<std::string>{"S5", "R1"});
+  return RunSubject(AdapterSubjectFactory(options), SubjectKind::kAdapter,
+                    std::vector<std::string>{"S5", "R1"});
 }
 
 void ExpectAllError(const reports::Results& results, const std::string& words) {
@@ -82,7 +88,8 @@ TEST(BrokenAdapter, LyingAdapterIsAProtocolViolation) {
 
 TEST(BrokenAdapter, FloodingAdapterIsCutOff) {
   const auto start = std::chrono::steady_clock::now();
-  ExpectAllError(RunBroken("yes '{\"id\":99999999,\"event\":{}}' | head -c 200000000"), "protocol violation");
+  ExpectAllError(RunBroken("yes '{\"id\":99999999,\"event\":{}}' | head -c 200000000"),
+                 "protocol violation");
   EXPECT_LT(std::chrono::steady_clock::now() - start, 20s);
 }
 

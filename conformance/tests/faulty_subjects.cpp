@@ -1,4 +1,5 @@
-// The faulty subjects of faulty_subjects.hpp: each wraps or imitates the local provider and breaks one rule.
+// The faulty subjects of faulty_subjects.hpp: each wraps or imitates the local provider and breaks
+// one rule.
 #include "faulty_subjects.hpp"
 
 #include <algorithm>
@@ -65,19 +66,24 @@ class WrappingSource final : public EventSource {
 
 class FaultyProviderImpl final : public Provider, public ReadinessProvider {
  public:
-  FaultyProviderImpl(Config config, ProviderFault fault) : config_(std::move(config)), fault_(fault) {
+  FaultyProviderImpl(Config config, ProviderFault fault)
+      : config_(std::move(config)), fault_(fault) {
     if (fault_ == ProviderFault::kNoAuthHeader) config_.api_key.clear();
     inner_ = std::make_shared<LocalProvider>(config_);
   }
 
-  Output Generate(const Environment& environment, const Input& input, const Requirements& requirements) override {
+  Output Generate(const Environment& environment, const Input& input,
+                  const Requirements& requirements) override {
     InFlight guard(*this);
-    if (fault_ == ProviderFault::kNewConnectionEveryTurn) return Fresh()->Generate(environment, input, requirements);
+    if (fault_ == ProviderFault::kNewConnectionEveryTurn)
+      return Fresh()->Generate(environment, input, requirements);
     return inner_->Generate(environment, input, requirements);
   }
 
-  EventStream Stream(const Environment& environment, const Input& input, const Requirements& requirements) override {
-    if (fault_ == ProviderFault::kNewConnectionEveryTurn) return Fresh()->Stream(environment, input, requirements);
+  EventStream Stream(const Environment& environment, const Input& input,
+                     const Requirements& requirements) override {
+    if (fault_ == ProviderFault::kNewConnectionEveryTurn)
+      return Fresh()->Stream(environment, input, requirements);
     EventStream stream = inner_->Stream(environment, input, requirements);
     if (fault_ == ProviderFault::kDoneDiffers || fault_ == ProviderFault::kAbandonKillsSession ||
         fault_ == ProviderFault::kSwallowsStreamErrors) {
@@ -93,7 +99,8 @@ class FaultyProviderImpl final : public Provider, public ReadinessProvider {
     for (auto& fresh : fresh_) fresh->Close();
   }
 
-  ProviderReadiness CheckReady(const std::optional<std::string>& model, std::stop_token stop) override {
+  ProviderReadiness CheckReady(const std::optional<std::string>& model,
+                               std::stop_token stop) override {
     switch (fault_) {
       case ProviderFault::kNoProbeTimeout: {
         Config patient = config_;
@@ -108,8 +115,11 @@ class FaultyProviderImpl final : public Provider, public ReadinessProvider {
       case ProviderFault::kHealthMustAnswer: {
         const auto [status, body] = DirectGet(config_, "/health");
         if (status >= 400) {
-          return {.ready = false, .provider = config_.provider, .status_code = status,
-                  .message = "health check failed", .model = model,
+          return {.ready = false,
+                  .provider = config_.provider,
+                  .status_code = status,
+                  .message = "health check failed",
+                  .model = model,
                   .model_verified = model ? std::optional(false) : std::nullopt};
         }
         break;
@@ -155,7 +165,8 @@ class FaultyProviderImpl final : public Provider, public ReadinessProvider {
         if (!r.ready) r.status_code.reset();
         break;
       case ProviderFault::kGenericErrorMessage:
-        if (!r.ready && r.status_code && *r.status_code >= 400) r.message = "HTTP error " + std::to_string(*r.status_code);
+        if (!r.ready && r.status_code && *r.status_code >= 400)
+          r.message = "HTTP error " + std::to_string(*r.status_code);
         break;
       default:
         break;
@@ -211,8 +222,12 @@ class HandRolledSession final : public SubjectSession {
   ProviderReadiness CheckReady(std::stop_token stop) override {
     auto provider = Use();
     if (!probe_) {
-      return {.ready = !state_->faults.wrong_no_probe_answer, .provider = "local", .status_code = std::nullopt,
-              .message = std::string(kNoProbeMessage), .model = config_.model, .model_verified = false};
+      return {.ready = !state_->faults.wrong_no_probe_answer,
+              .provider = "local",
+              .status_code = std::nullopt,
+              .message = std::string(kNoProbeMessage),
+              .model = config_.model,
+              .model_verified = false};
     }
     return Guard([&] { return provider->CheckReady(config_.model, stop); });
   }
@@ -220,12 +235,14 @@ class HandRolledSession final : public SubjectSession {
     auto provider = Use();
     return Guard([&] { return provider->CheckReady(model, {}); });
   }
-  Output Interact(const Environment& environment, const Input& input, const Requirements& requirements) override {
+  Output Interact(const Environment& environment, const Input& input,
+                  const Requirements& requirements) override {
     auto provider = Use();
     return Guard([&] { return provider->Generate(environment, input, requirements); });
   }
-  StreamOutcome Stream(const Environment& environment, const Input& input, const Requirements& requirements,
-                       std::optional<int> stop_after, const EventCallback& on_event) override {
+  StreamOutcome Stream(const Environment& environment, const Input& input,
+                       const Requirements& requirements, std::optional<int> stop_after,
+                       const EventCallback& on_event) override {
     std::shared_ptr<LocalProvider> provider;
     try {
       provider = Use();
@@ -234,7 +251,8 @@ class HandRolledSession final : public SubjectSession {
       outcome.error = error;
       return outcome;
     }
-    return ReadStream([&] { return provider->Stream(environment, input, requirements); }, stop_after, on_event);
+    return ReadStream([&] { return provider->Stream(environment, input, requirements); },
+                      stop_after, on_event);
   }
   std::vector<Output> RunMany(const Environment& environment, const std::vector<Input>& inputs,
                               const Requirements& requirements, int /*concurrency*/) override {
@@ -274,7 +292,8 @@ class HandRolledSession final : public SubjectSession {
     std::lock_guard lock(mutex_);
     if (close_called_) {
       if (!state_->faults.works_after_close) {
-        throw SubjectError("session_closed", "Session is closed", "Create a new Session for additional interactions.");
+        throw SubjectError("session_closed", "Session is closed",
+                           "Create a new Session for additional interactions.");
       }
       ++state_->after_close;
     }
@@ -305,7 +324,9 @@ class HandRolledSession final : public SubjectSession {
 
 class HandRolled final : public Subject {
  public:
-  explicit HandRolled(SessionFaults faults) : state_(std::make_shared<HandRolledState>()) { state_->faults = faults; }
+  explicit HandRolled(SessionFaults faults) : state_(std::make_shared<HandRolledState>()) {
+    state_->faults = faults;
+  }
 
   std::string Name() const override { return "hand-rolled"; }
   Capabilities GetCapabilities() const override { return {}; }
@@ -324,18 +345,26 @@ class HandRolled final : public Subject {
       }
     } closer{*session, state_->faults.one_shot_leaks};
     switch (call) {
-      case OneShotCall::kInteract: result.output = session->Interact(args.environment, args.input, args.requirements); break;
-      case OneShotCall::kStream: result.stream = base.Stream(args.environment, args.input, args.requirements); break;
-      case OneShotCall::kRunMany:
-        result.outputs = session->RunMany(args.environment, args.inputs, args.requirements, args.concurrency);
+      case OneShotCall::kInteract:
+        result.output = session->Interact(args.environment, args.input, args.requirements);
         break;
-      case OneShotCall::kCheckReady: result.readiness = base.CheckReady(); break;
+      case OneShotCall::kStream:
+        result.stream = base.Stream(args.environment, args.input, args.requirements);
+        break;
+      case OneShotCall::kRunMany:
+        result.outputs =
+            session->RunMany(args.environment, args.inputs, args.requirements, args.concurrency);
+        break;
+      case OneShotCall::kCheckReady:
+        result.readiness = base.CheckReady();
+        break;
     }
     if (state_->faults.one_shot_leaks) leaked_.push_back(std::move(session));
     return result;
   }
   SubjectCounters Counters() override {
-    return {.instances_created = state_->created.load(), .instances_closed = state_->closed.load(),
+    return {.instances_created = state_->created.load(),
+            .instances_closed = state_->closed.load(),
             .calls_after_close = state_->after_close.load()};
   }
 
@@ -347,7 +376,8 @@ class HandRolled final : public Subject {
 }  // namespace
 
 ProviderFactory FaultyProvider(ProviderFault fault) {
-  return [fault](const Config& config) { return std::make_unique<FaultyProviderImpl>(config, fault); };
+  return
+      [fault](const Config& config) { return std::make_unique<FaultyProviderImpl>(config, fault); };
 }
 
 SubjectFactory HandRolledSubject(SessionFaults faults) {

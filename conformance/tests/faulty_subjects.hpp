@@ -1,14 +1,15 @@
-// Deliberately faulty subjects: providers wrapping the local provider, and a hand-rolled session, each breaking one rule.
+// Deliberately faulty subjects: providers wrapping the local provider, and a hand-rolled session,
+// each breaking one rule.
 #pragma once
+
+#include <httplib.h>
 
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <vector>
-
-#include <httplib.h>
-#include <nlohmann/json.hpp>
 
 #include "provkit/conformance/provider_subject.hpp"
 #include "provkit/conformance/subject.hpp"
@@ -49,11 +50,11 @@ ProviderFactory FaultyProvider(ProviderFault fault);
 
 /// What a hand-rolled session (not provkit::Session) gets wrong.
 struct SessionFaults {
-  bool close_twice = false;         // S2
-  bool works_after_close = false;   // S3
-  bool provider_per_call = false;   // S1
-  bool one_shot_leaks = false;      // S4
-  bool run_many_reversed = false;   // S9
+  bool close_twice = false;            // S2
+  bool works_after_close = false;      // S3
+  bool provider_per_call = false;      // S1
+  bool one_shot_leaks = false;         // S4
+  bool run_many_reversed = false;      // S9
   bool wrong_no_probe_answer = false;  // R13
   bool close_keeps_streams = false;    // S11
 };

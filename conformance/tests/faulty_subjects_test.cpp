@@ -1,9 +1,10 @@
 // Faulty subjects get the verdicts they deserve: the suite is only worth what it detects.
-#include <chrono>
+#include "faulty_subjects.hpp"
 
 #include <gtest/gtest.h>
 
-#include "faulty_subjects.hpp"
+#include <chrono>
+
 #include "provkit/conformance/judge.hpp"
 
 namespace provkit::conformance::testing {
@@ -12,7 +13,7 @@ namespace {
 using namespace std::chrono_literals;
 
 struct FaultCase {
-  const char* name;       // CamelCase test name, starting with the clause
+  const char* name;  // CamelCase test name, starting with the clause
   const char* clause;
   SubjectFactory factory;
   Verdict expected;
@@ -40,7 +41,8 @@ TEST_P(FaultySubjectVerdict, ClauseGetsTheExpectedVerdict) {
   const auto start = std::chrono::steady_clock::now();
   const reports::ClauseResult result = JudgeClause(c.clause, c.factory, QuickOptions());
   const auto took = std::chrono::steady_clock::now() - start;
-  EXPECT_EQ(result.verdict, c.expected) << c.name << ": " << VerdictName(result.verdict) << ": " << result.reason;
+  EXPECT_EQ(result.verdict, c.expected)
+      << c.name << ": " << VerdictName(result.verdict) << ": " << result.reason;
   if (c.expected != Verdict::kPass) {
     EXPECT_FALSE(result.reason.empty());
   }
@@ -85,7 +87,9 @@ std::vector<FaultCase> Cases() {
 }
 
 INSTANTIATE_TEST_SUITE_P(Faults, FaultySubjectVerdict, ::testing::ValuesIn(Cases()),
-                         [](const ::testing::TestParamInfo<FaultCase>& p) { return std::string(p.param.name); });
+                         [](const ::testing::TestParamInfo<FaultCase>& p) {
+                           return std::string(p.param.name);
+                         });
 
 // The control: the hand-rolled session without faults passes what its faulty twins fail,
 // so those failures come from the faults, not from the imitation.
@@ -93,13 +97,16 @@ class HandRolledControl : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(HandRolledControl, PassesWithoutFaults) {
   RecordProperty("clause", GetParam());
-  const reports::ClauseResult result = JudgeClause(GetParam(), HandRolledSubject({}), QuickOptions());
+  const reports::ClauseResult result =
+      JudgeClause(GetParam(), HandRolledSubject({}), QuickOptions());
   EXPECT_EQ(result.verdict, Verdict::kPass) << result.reason;
 }
 
 INSTANTIATE_TEST_SUITE_P(Clauses, HandRolledControl,
                          ::testing::Values("R13", "S1", "S2", "S3", "S4", "S9", "S11"),
-                         [](const ::testing::TestParamInfo<const char*>& p) { return std::string(p.param); });
+                         [](const ::testing::TestParamInfo<const char*>& p) {
+                           return std::string(p.param);
+                         });
 
 }  // namespace
 }  // namespace provkit::conformance::testing

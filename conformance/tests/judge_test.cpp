@@ -1,4 +1,5 @@
-// Tests of the judge and the server checks: the check table matches the catalog, selections parse, W checks can fail.
+// Tests of the judge and the server checks: the check table matches the catalog, selections parse,
+// W checks can fail.
 #include "provkit/conformance/judge.hpp"
 
 #include <gtest/gtest.h>
@@ -15,7 +16,8 @@ TEST(ClauseCheckTable, EveryCatalogClauseHasExactlyOneCheck) {
     for (const ClauseCheck& check : ClauseChecks()) checks += check.clause_id == clause.id ? 1 : 0;
     EXPECT_EQ(checks, 1) << clause.id;
   }
-  for (const ClauseCheck& check : ClauseChecks()) EXPECT_NE(FindClause(check.clause_id), nullptr) << check.clause_id;
+  for (const ClauseCheck& check : ClauseChecks())
+    EXPECT_NE(FindClause(check.clause_id), nullptr) << check.clause_id;
 }
 
 TEST(JudgeClause, UnknownClauseIsAnError) {
@@ -26,7 +28,8 @@ TEST(JudgeClause, UnknownClauseIsAnError) {
 
 TEST(ParseSelection, OnlyAndGroup) {
   EXPECT_FALSE(ParseSelection("", "", SubjectKind::kCpp).has_value());
-  EXPECT_EQ(*ParseSelection("S5,R4", "", SubjectKind::kCpp), (std::vector<std::string>{"R4", "S5"}));
+  EXPECT_EQ(*ParseSelection("S5,R4", "", SubjectKind::kCpp),
+            (std::vector<std::string>{"R4", "S5"}));
   EXPECT_EQ(ParseSelection("", "S", SubjectKind::kAdapter)->size(), 11u);
   EXPECT_THROW(ParseSelection("R99", "", SubjectKind::kCpp), std::invalid_argument);
   EXPECT_THROW(ParseSelection("W1", "", SubjectKind::kCpp), std::invalid_argument);
@@ -42,7 +45,8 @@ namespace {
 
 TEST(ServerChecks, MockServerPassesTheWireClauses) {
   mock::Server server;
-  const reports::Results results = RunServerChecks({.base_url = server.base_url(), .model = {}, .api_key = ""}, std::nullopt);
+  const reports::Results results =
+      RunServerChecks({.base_url = server.base_url(), .model = {}, .api_key = ""}, std::nullopt);
   ASSERT_EQ(results.clauses.size(), 7u);
   for (const reports::ClauseResult& clause : results.clauses) {
     RecordProperty("clause", clause.clause_id);
@@ -56,7 +60,8 @@ TEST(ServerChecks, W1FailsWhenTheServerIsDown) {
   mock::Server server;
   const std::string url = server.base_url();
   server.Stop();
-  const reports::ClauseResult result = JudgeServerClause("W1", {.base_url = url, .model = {}, .api_key = ""});
+  const reports::ClauseResult result =
+      JudgeServerClause("W1", {.base_url = url, .model = {}, .api_key = ""});
   EXPECT_EQ(result.verdict, Verdict::kFail) << result.reason;
   EXPECT_NE(result.reason.find("running"), std::string::npos) << result.reason;
 }
@@ -64,8 +69,8 @@ TEST(ServerChecks, W1FailsWhenTheServerIsDown) {
 TEST(ServerChecks, W4FailsWithoutUsageChunkWhenStreamBreaks) {
   mock::Server server;
   server.SetScenario(mock::Scenario::StreamDrop(1).On(mock::Endpoint::kChat));
-  const reports::ClauseResult result =
-      JudgeServerClause("W4", {.base_url = server.base_url(), .model = std::string("provkit-mock"), .api_key = ""});
+  const reports::ClauseResult result = JudgeServerClause(
+      "W4", {.base_url = server.base_url(), .model = std::string("provkit-mock"), .api_key = ""});
   EXPECT_EQ(result.verdict, Verdict::kFail) << result.reason;
 }
 

@@ -1,4 +1,5 @@
-// The reference LocalProvider instantiates the abstract suite: it must PASS every clause, strict parts included.
+// The reference LocalProvider instantiates the abstract suite: it must PASS every clause, strict
+// parts included.
 #include <memory>
 
 #include "provkit/conformance/suite.hpp"

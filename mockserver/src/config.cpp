@@ -286,6 +286,15 @@ ServerOptions ParseConfig(std::string_view text, const std::string& file, Server
     const std::size_t offset = TokenStart(text, error.byte == 0 ? 0 : error.byte - 1);
     const auto [line, column] = LineAndColumn(text, offset);
     throw ConfigError(ParseErrorReason(error), {}, file, line, column);
+  } catch (const nlohmann::json::exception& error) {
+    // A number too large for a double ("1e309") is out_of_range 406, not a parse_error; the
+    // parser stopped just after it.
+    const std::size_t offset = TokenStart(text, consumed == 0 ? 0 : consumed - 1);
+    const auto [line, column] = LineAndColumn(text, offset);
+    const std::string what = error.what();
+    const std::size_t prefix_end = what.find("] ");
+    throw ConfigError(prefix_end == std::string::npos ? what : what.substr(prefix_end + 2), {},
+                      file, line, column);
   }
   try {
     return OptionsFromJson(document, std::move(defaults));

@@ -34,7 +34,10 @@ std::string OwnedBy(Profile profile, const Model& model) {
   return "provkit";
 }
 
-Body JsonBody(int status, const json& value) { return {status, "application/json", value.dump()}; }
+// Request bytes (a path, a body in an error message) may be invalid UTF-8: written as U+FFFD.
+Body JsonBody(int status, const json& value) {
+  return {status, "application/json", value.dump(-1, ' ', false, json::error_handler_t::replace)};
+}
 
 json LlamaCppMeta() {
   return {{"vocab_type", 2}, {"n_vocab", 151936},        {"n_ctx_train", 40960},

@@ -105,7 +105,9 @@ bool Affects(ScenarioKind kind, Endpoint endpoint) {
 
 void SetAdminJson(httplib::Response& response, int status, const json& value) {
   response.status = status;
-  response.set_content(value.dump(), "application/json");
+  // The journal holds request bytes as received; invalid UTF-8 is written as U+FFFD.
+  response.set_content(value.dump(-1, ' ', false, json::error_handler_t::replace),
+                       "application/json");
 }
 
 }  // namespace

@@ -267,6 +267,16 @@ void ChunkDecoder::Decode(std::string_view data, std::vector<StreamEvent>& out,
 bool ChunkDecoder::ReadFast(std::string_view data) {
   JsonReader reader(data);
   using Kind = JsonReader::Kind;
+  // The keys of one object read so far. A key seen twice sends the chunk to the general path,
+  // where (as in nlohmann::json) the last value wins; this reader would merge the two.
+  struct Keys {
+    unsigned seen = 0;
+    bool First(unsigned key) {
+      const bool first = (seen & key) == 0;
+      seen |= key;
+      return first;
+    }
+  };
   // Reads a string or null into `out`; false for anything else.
   auto string_or_null = [&reader](std::string& out) {
     return reader.Peek() == Kind::kNull ? reader.ReadNull() : reader.ReadString(out);
@@ -280,7 +290,12 @@ bool ChunkDecoder::ReadFast(std::string_view data) {
       if (!reader.EnterObject()) return false;
       ToolFragment& fragment = fragments.emplace_back();
       fragment.position = position++;
+      Keys keys;
       while (reader.NextKey(key)) {
+        if ((key == "index" && !keys.First(1)) || (key == "id" && !keys.First(2)) ||
+            (key == "function" && !keys.First(4))) {
+          return false;
+        }
         if (key == "index") {
           long long index = 0;
           if (!reader.ReadInteger(index)) return false;
@@ -293,7 +308,12 @@ bool ChunkDecoder::ReadFast(std::string_view data) {
             continue;
           }
           if (!reader.EnterObject()) return false;
+          Keys function_keys;
           while (reader.NextKey(key)) {
+            if ((key == "name" && !function_keys.First(1)) ||
+                (key == "arguments" && !function_keys.First(2))) {
+              return false;
+            }
             if (key == "name") {
               if (!string_or_null(fragment.name)) return false;
             } else if (key == "arguments") {
@@ -314,7 +334,12 @@ bool ChunkDecoder::ReadFast(std::string_view data) {
     if (!reader.EnterObject()) return false;
     std::string_view key;
     bool has_reasoning_content = false;
+    Keys keys;
     while (reader.NextKey(key)) {
+      if ((key == "content" && !keys.First(1)) || (key == "reasoning_content" && !keys.First(2)) ||
+          (key == "reasoning" && !keys.First(4)) || (key == "tool_calls" && !keys.First(8))) {
+        return false;
+      }
       if (key == "content") {
         if (!string_or_null(choice.content)) return false;
       } else if (key == "reasoning_content") {
@@ -347,7 +372,12 @@ bool ChunkDecoder::ReadFast(std::string_view data) {
       if (!reader.EnterObject()) return false;
       ChoiceFields& choice = fields_.choices.emplace_back();
       long long index = 0;
+      Keys keys;
       while (reader.NextKey(key)) {
+        if ((key == "index" && !keys.First(1)) || (key == "delta" && !keys.First(2)) ||
+            (key == "finish_reason" && !keys.First(4))) {
+          return false;
+        }
         if (key == "index") {
           if (!reader.ReadInteger(index)) return false;
         } else if (key == "delta") {
@@ -368,7 +398,13 @@ bool ChunkDecoder::ReadFast(std::string_view data) {
     std::string_view key;
     Usage usage;
     bool has_total = false;
+    Keys keys;
     while (reader.NextKey(key)) {
+      if ((key == "prompt_tokens" && !keys.First(1)) ||
+          (key == "completion_tokens" && !keys.First(2)) ||
+          (key == "total_tokens" && !keys.First(4))) {
+        return false;
+      }
       long long* slot = key == "prompt_tokens"       ? &usage.prompt_tokens
                         : key == "completion_tokens" ? &usage.completion_tokens
                         : key == "total_tokens"      ? &usage.total_tokens
@@ -387,7 +423,12 @@ bool ChunkDecoder::ReadFast(std::string_view data) {
 
   if (!reader.EnterObject()) return false;
   std::string_view key;
+  Keys keys;
   while (reader.NextKey(key)) {
+    if ((key == "choices" && !keys.First(1)) || (key == "usage" && !keys.First(2)) ||
+        (key == "id" && !keys.First(4)) || (key == "object" && !keys.First(8))) {
+      return false;
+    }
     bool read = false;
     if (key == "choices") {
       read = read_choices();
@@ -471,13 +512,13 @@ void ChunkDecoder::Apply(std::vector<StreamEvent>& out) {
   for (ChoiceFields& choice : fields_.choices) {
     if (!choice.reasoning.empty()) {
       produced_ = true;
-      if (accumulate_text_) output_.reasoning.append(choice.reasoning);
+      if (accumulate_text_) reasoning_.Append(choice.reasoning);
       out.push_back(
           StreamEvent{.type = EventType::kReasoningDelta, .delta = std::move(choice.reasoning)});
     }
     if (!choice.content.empty()) {
       produced_ = true;
-      if (accumulate_text_) output_.text.append(choice.content);
+      if (accumulate_text_) text_.Append(choice.content);
       out.push_back(StreamEvent{.type = EventType::kTextDelta, .delta = std::move(choice.content)});
     }
     ApplyToolFragments(choice.tool_calls, out);
@@ -537,5 +578,11 @@ void ChunkDecoder::EmitPendingCalls(std::vector<StreamEvent>& out) {
 }
 
 void ChunkDecoder::Finish(std::vector<StreamEvent>& out) { EmitPendingCalls(out); }
+
+Output ChunkDecoder::TakeOutput() {
+  output_.text = text_.Take();
+  output_.reasoning = reasoning_.Take();
+  return std::move(output_);
+}
 
 }  // namespace provkit::chat

@@ -12,6 +12,7 @@
 #include "provkit/runtime/error.hpp"
 #include "provkit/runtime/interaction.hpp"
 #include "provkit/runtime/stream.hpp"
+#include "text_assembler.hpp"
 
 namespace provkit::chat {
 
@@ -62,8 +63,9 @@ class ChunkDecoder {
   bool finished() const noexcept { return !output_.finish_reason.empty(); }
   /// True once a text, reasoning or tool-call delta was emitted.
   bool produced() const noexcept { return produced_; }
-  const Output& output() const noexcept { return output_; }
-  Output TakeOutput() { return std::move(output_); }
+  /// The assembled output (the text joined without a second copy held; see
+  /// TextAssembler). Call once, at the end.
+  Output TakeOutput();
 
  private:
   struct PendingCall {
@@ -107,7 +109,9 @@ class ChunkDecoder {
   bool fast_path_;
   bool done_ = false;
   bool produced_ = false;
-  Output output_;
+  Output output_;  // All but the text and reasoning, which are assembled apart.
+  TextAssembler text_;
+  TextAssembler reasoning_;
   std::vector<PendingCall> calls_;  // By tool-call index.
   ChunkFields fields_;              // Reused across chunks.
   std::string scratch_;

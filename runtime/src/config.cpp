@@ -3,7 +3,6 @@
 
 #include <charconv>
 #include <cstdlib>
-
 #include <nlohmann/json.hpp>
 
 #include "provkit/runtime/error.hpp"
@@ -74,12 +73,13 @@ std::string Config::DefaultBaseUrl() {
 
 void Config::Validate() const {
   if (provider.empty()) {
-    throw ConfigurationError("Config.provider is empty", "Name a registered provider, e.g. \"local\".",
-                             "provider");
+    throw ConfigurationError("Config.provider is empty",
+                             "Name a registered provider, e.g. \"local\".", "provider");
   }
   if (model.has_value() && model->empty()) {
     throw ConfigurationError("Config.model is set but empty",
-                             "Leave model unset to skip model verification, or name a model.", "model");
+                             "Leave model unset to skip model verification, or name a model.",
+                             "model");
   }
   if (base_url.empty()) {
     throw ConfigurationError("Config.base_url is empty",

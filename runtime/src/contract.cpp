@@ -10,7 +10,8 @@ constexpr auto R = ClauseGroup::kReadiness;
 constexpr auto S = ClauseGroup::kSession;
 constexpr auto W = ClauseGroup::kWire;
 
-// id, group, title, strict part, info only, cpp, adapter, server
+// id, group, title, strict part, info only, cpp, adapter, server (one clause per line)
+// clang-format off
 constexpr std::array kClauses = {
     Clause{"R1", R, "Model unset: one GET /health decides", false, false, true, true, false},
     Clause{"R2", R, "Model listed: /health then /models, model verified", false, false, true, true, false},
@@ -47,14 +48,18 @@ constexpr std::array kClauses = {
     Clause{"W6", W, "Latency of /health and /models on one connection", false, true, false, false, true},
     Clause{"W7", W, "Stream errors arrive as data: error events", false, false, false, false, true},
 };
+// clang-format on
 
 }  // namespace
 
 bool Clause::AppliesTo(SubjectKind kind) const noexcept {
   switch (kind) {
-    case SubjectKind::kCpp: return applies_to_cpp;
-    case SubjectKind::kAdapter: return applies_to_adapter;
-    case SubjectKind::kServer: return applies_to_server;
+    case SubjectKind::kCpp:
+      return applies_to_cpp;
+    case SubjectKind::kAdapter:
+      return applies_to_adapter;
+    case SubjectKind::kServer:
+      return applies_to_server;
   }
   return false;
 }
@@ -70,27 +75,36 @@ const Clause* FindClause(std::string_view id) noexcept {
 
 std::string_view GroupLetter(ClauseGroup group) noexcept {
   switch (group) {
-    case ClauseGroup::kReadiness: return "R";
-    case ClauseGroup::kSession: return "S";
-    case ClauseGroup::kWire: return "W";
+    case ClauseGroup::kReadiness:
+      return "R";
+    case ClauseGroup::kSession:
+      return "S";
+    case ClauseGroup::kWire:
+      return "W";
   }
   return "?";
 }
 
 std::string_view GroupTitle(ClauseGroup group) noexcept {
   switch (group) {
-    case ClauseGroup::kReadiness: return "Readiness probe";
-    case ClauseGroup::kSession: return "Session reuse";
-    case ClauseGroup::kWire: return "Wire behaviour of a live server";
+    case ClauseGroup::kReadiness:
+      return "Readiness probe";
+    case ClauseGroup::kSession:
+      return "Session reuse";
+    case ClauseGroup::kWire:
+      return "Wire behaviour of a live server";
   }
   return "?";
 }
 
 std::string_view SubjectKindName(SubjectKind kind) noexcept {
   switch (kind) {
-    case SubjectKind::kCpp: return "cpp";
-    case SubjectKind::kAdapter: return "adapter";
-    case SubjectKind::kServer: return "server";
+    case SubjectKind::kCpp:
+      return "cpp";
+    case SubjectKind::kAdapter:
+      return "adapter";
+    case SubjectKind::kServer:
+      return "server";
   }
   return "?";
 }
@@ -104,12 +118,18 @@ std::optional<SubjectKind> ParseSubjectKind(std::string_view name) noexcept {
 
 std::string_view VerdictName(Verdict verdict) noexcept {
   switch (verdict) {
-    case Verdict::kPass: return "PASS";
-    case Verdict::kInfo: return "INFO";
-    case Verdict::kSkip: return "SKIP";
-    case Verdict::kNonStrict: return "NON-STRICT";
-    case Verdict::kFail: return "FAIL";
-    case Verdict::kError: return "ERROR";
+    case Verdict::kPass:
+      return "PASS";
+    case Verdict::kInfo:
+      return "INFO";
+    case Verdict::kSkip:
+      return "SKIP";
+    case Verdict::kNonStrict:
+      return "NON-STRICT";
+    case Verdict::kFail:
+      return "FAIL";
+    case Verdict::kError:
+      return "ERROR";
   }
   return "?";
 }

@@ -8,12 +8,16 @@ namespace provkit {
 namespace {
 
 constexpr std::array kErrorKinds = {
-    ErrorKindInfo{ErrorKind::kConfiguration, "configuration", "a bad configuration value or API misuse"},
+    ErrorKindInfo{ErrorKind::kConfiguration, "configuration",
+                  "a bad configuration value or API misuse"},
     ErrorKindInfo{ErrorKind::kSessionClosed, "session_closed", "a call on a closed Session"},
-    ErrorKindInfo{ErrorKind::kConnection, "connection", "the server could not be reached or dropped the connection"},
+    ErrorKindInfo{ErrorKind::kConnection, "connection",
+                  "the server could not be reached or dropped the connection"},
     ErrorKindInfo{ErrorKind::kTimeout, "timeout", "the server did not answer in time"},
-    ErrorKindInfo{ErrorKind::kHttpStatus, "http_status", "the server answered with an HTTP error status"},
-    ErrorKindInfo{ErrorKind::kMalformedResponse, "malformed_response", "the server's answer could not be read"},
+    ErrorKindInfo{ErrorKind::kHttpStatus, "http_status",
+                  "the server answered with an HTTP error status"},
+    ErrorKindInfo{ErrorKind::kMalformedResponse, "malformed_response",
+                  "the server's answer could not be read"},
     ErrorKindInfo{ErrorKind::kStreamFailure, "stream_failure", "the stream failed midway"},
     ErrorKindInfo{ErrorKind::kCancelled, "cancelled", "the caller cancelled the call"},
 };
@@ -35,9 +39,12 @@ ConfigurationError::ConfigurationError(const std::string& message, std::string h
 
 std::string_view PhaseName(Phase phase) noexcept {
   switch (phase) {
-    case Phase::kProbe: return "probe";
-    case Phase::kGenerate: return "generate";
-    case Phase::kStream: return "stream";
+    case Phase::kProbe:
+      return "probe";
+    case Phase::kGenerate:
+      return "generate";
+    case Phase::kStream:
+      return "stream";
   }
   return "?";
 }

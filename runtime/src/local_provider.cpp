@@ -311,6 +311,7 @@ struct StreamJob {
   Lease lease;
   std::string body;
   Clock::time_point start;
+  bool assemble_text = true;
 };
 
 // The consumer's side of a stream: reads the queue; on destruction cancels an
@@ -349,7 +350,7 @@ void RunStream(StreamJob& job) {
   const Clock::time_point start = job.start;
   QueueEventSource& queue = state->queue;
   try {
-    chat::ChunkDecoder decoder(core->config.provider);
+    chat::ChunkDecoder decoder(core->config.provider, job.assemble_text);
     std::vector<StreamEvent> events;
     SseParser parser(
         [&](const SseEvent& event) { decoder.Decode(event.data, events, event.event); },
@@ -425,7 +426,12 @@ void RunStream(StreamJob& job) {
 
     if (!streaming) {  // Failed before the stream began: Stream() throws.
       lease.set_reusable(sent && !error_truncated);
-      const StopReason reason = lease.Release();
+      StopReason reason = lease.Release();
+      // No headers within the read timeout (Config.request_timeout) is a timeout, not a drop.
+      if (reason == StopReason::kNone && !sent && error == httplib::Error::Read &&
+          Since(start) >= core->config.request_timeout) {
+        reason = StopReason::kDeadline;
+      }
       if (sent || (error_truncated && status > 0)) {
         state->Signal(StreamState::Stage::kFailed,
                       std::make_exception_ptr(core->HttpError(Phase::kStream, status, error_body)));
@@ -560,8 +566,8 @@ EventStream LocalProvider::Stream(const Environment& environment, const Input& i
   lease.client().set_connection_timeout(core.config.connect_timeout);
   lease.client().set_read_timeout(core.config.request_timeout);
   lease.client().set_write_timeout(core.config.request_timeout);
-  auto job = std::make_shared<StreamJob>(
-      StreamJob{impl_->core, state, std::move(lease), std::move(body), start});
+  auto job = std::make_shared<StreamJob>(StreamJob{
+      impl_->core, state, std::move(lease), std::move(body), start, requirements.assemble_text});
   WorkerPool::Instance().Run([job] {
     RunStream(*job);
     job->lease.Release();

@@ -11,9 +11,8 @@ namespace provkit {
 ProviderRegistry& ProviderRegistry::Default() {
   static ProviderRegistry* registry = [] {
     auto* created = new ProviderRegistry();  // Never destroyed: usable during static destruction.
-    created->Register("local", [](const Config& config) {
-      return std::make_unique<LocalProvider>(config);
-    });
+    created->Register("local",
+                      [](const Config& config) { return std::make_unique<LocalProvider>(config); });
     return created;
   }();
   return *registry;
@@ -40,10 +39,10 @@ ProviderFactory ProviderRegistry::Find(const std::string& name) const {
   for (const auto& [known_name, factory] : factories_) {
     known += known.empty() ? known_name : ", " + known_name;
   }
-  throw ConfigurationError("Unknown provider '" + name + "'",
-                           "Registered providers: " + known +
-                               ". Register yours with ProviderRegistry::Register.",
-                           "provider");
+  throw ConfigurationError(
+      "Unknown provider '" + name + "'",
+      "Registered providers: " + known + ". Register yours with ProviderRegistry::Register.",
+      "provider");
 }
 
 std::vector<std::string> ProviderRegistry::Names() const {

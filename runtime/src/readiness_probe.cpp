@@ -108,6 +108,15 @@ ProviderReadiness TransportFailure(ProviderReadiness verdict, const Target& targ
   return verdict;
 }
 
+bool CredentialsRejected(int status) noexcept { return status == 401 || status == 403; }
+
+std::string CredentialsMessage(const std::string& url, int status,
+                               const std::optional<std::string>& server_message) {
+  return "The credentials were rejected: GET " + url + " answered HTTP " + std::to_string(status) +
+         (server_message ? " (" + *server_message + ")" : "") +
+         ". Check the API key (Config.api_key, sent as Authorization: Bearer).";
+}
+
 }  // namespace
 
 Target MakeTarget(std::string provider, std::string_view base_url,
@@ -225,19 +234,18 @@ ProviderReadiness Decide(const Target& target, const std::optional<std::string>&
     return TransportFailure(std::move(verdict), target, *models, target.models_url);
   }
 
-  const bool health_absent = HealthAbsent(health.status);              // R3
-  const bool health_failing = !health_absent && health.status >= 500;  // R7
+  // R3: an absent health endpoint does not decide; any other failing health status does
+  // (R7 names 5xx; a 4xx such as 401 or 429 refuses service just the same).
+  const bool health_absent = HealthAbsent(health.status);
+  const bool health_failing = !health_absent && health.status >= 400;
   const std::optional<std::string> health_message =
       health_absent ? std::nullopt : HealthMessage(health);
 
   if (models->status >= 400) {  // R5, R6, R12
     verdict.status_code = models->status;
     const std::optional<std::string> server_message = ErrorAnswerMessage(*models);
-    if (models->status == 401 || models->status == 403) {
-      verdict.message = "The credentials were rejected: GET " + target.models_url +
-                        " answered HTTP " + std::to_string(models->status) +
-                        (server_message ? " (" + *server_message + ")" : "") +
-                        ". Check the API key (Config.api_key, sent as Authorization: Bearer).";
+    if (CredentialsRejected(models->status)) {
+      verdict.message = CredentialsMessage(target.models_url, models->status, server_message);
     } else if (server_message) {
       verdict.message = server_message;
     } else if (health_message) {
@@ -255,8 +263,13 @@ ProviderReadiness Decide(const Target& target, const std::optional<std::string>&
   std::string health_note;
   if (health_failing) {
     verdict.status_code = health.status;
-    health_note = health_message.value_or("GET " + target.health_url + " answered HTTP " +
-                                          std::to_string(health.status));
+    if (CredentialsRejected(health.status)) {
+      health_note =
+          CredentialsMessage(target.health_url, health.status, ErrorAnswerMessage(health));
+    } else {
+      health_note = health_message.value_or("GET " + target.health_url + " answered HTTP " +
+                                            std::to_string(health.status));
+    }
   }
 
   if (!listing.listed) {  // R4, R6, R10

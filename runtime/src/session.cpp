@@ -139,15 +139,16 @@ Session::Session(Config config)
         return ProviderRegistry::Default().Find(validated.provider)(validated);
       }) {}
 
-Session::Session(Config config, const ProviderFactory& factory) : state_(std::make_shared<internal::SessionState>()) {
+Session::Session(Config config, const ProviderFactory& factory)
+    : state_(std::make_shared<internal::SessionState>()) {
   config.Validate();
   state_->config = std::move(config);
   if (!factory) throw ConfigurationError("Session needs a provider factory");
   state_->provider = factory(state_->config);
   if (!state_->provider) {
-    throw ConfigurationError("The factory for provider '" + state_->config.provider +
-                                 "' returned no instance",
-                             "A ProviderFactory must return a non-null provider.", "provider");
+    throw ConfigurationError(
+        "The factory for provider '" + state_->config.provider + "' returned no instance",
+        "A ProviderFactory must return a non-null provider.", "provider");
   }
   state_->readiness = dynamic_cast<ReadinessProvider*>(state_->provider.get());
 }
@@ -173,11 +174,12 @@ EventStream Session::Stream(const Environment& environment, const Input& input,
   return EventStream(std::move(source));
 }
 
-std::vector<Output> Session::RunMany(const Environment& environment, const std::vector<Input>& inputs,
+std::vector<Output> Session::RunMany(const Environment& environment,
+                                     const std::vector<Input>& inputs,
                                      const Requirements& requirements, std::size_t concurrency) {
   if (concurrency == 0) {
-    throw ConfigurationError("RunMany concurrency must be at least 1", "Pass 1 to run turns one by one.",
-                             "concurrency");
+    throw ConfigurationError("RunMany concurrency must be at least 1",
+                             "Pass 1 to run turns one by one.", "concurrency");
   }
   state_->OpenProvider();  // S3: a closed session rejects the call even with no inputs.
   std::vector<Output> outputs(inputs.size());
@@ -208,7 +210,8 @@ ProviderReadiness Session::CheckReady(std::stop_token stop) {
   return CheckReady(state_->config.model, std::move(stop));
 }
 
-ProviderReadiness Session::CheckReady(const std::optional<std::string>& model, std::stop_token stop) {
+ProviderReadiness Session::CheckReady(const std::optional<std::string>& model,
+                                      std::stop_token stop) {
   state_->OpenProvider();
   if (state_->readiness != nullptr) return state_->readiness->CheckReady(model, std::move(stop));
   return ProviderReadiness{.ready = true,

@@ -79,6 +79,9 @@ bool SseParser::Feed(std::string_view bytes) {
     }
     const std::string_view piece = bytes.substr(pos, end - pos);
     if (line_.empty()) {
+      // The limit counted on a whole line too, as on one split across feeds: same input, same
+      // verdict however it arrives.
+      if (piece.size() + data_.size() > max_event_bytes_) break;
       ProcessLine(piece);
     } else {
       if (line_.size() + piece.size() + data_.size() > max_event_bytes_) break;

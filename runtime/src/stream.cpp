@@ -9,14 +9,22 @@ namespace provkit {
 
 std::string_view EventTypeName(EventType type) noexcept {
   switch (type) {
-    case EventType::kStart: return "start";
-    case EventType::kTextDelta: return "text_delta";
-    case EventType::kReasoningDelta: return "reasoning_delta";
-    case EventType::kToolCallDelta: return "tool_call_delta";
-    case EventType::kToolCall: return "tool_call";
-    case EventType::kUsage: return "usage";
-    case EventType::kFinish: return "finish";
-    case EventType::kDone: return "done";
+    case EventType::kStart:
+      return "start";
+    case EventType::kTextDelta:
+      return "text_delta";
+    case EventType::kReasoningDelta:
+      return "reasoning_delta";
+    case EventType::kToolCallDelta:
+      return "tool_call_delta";
+    case EventType::kToolCall:
+      return "tool_call";
+    case EventType::kUsage:
+      return "usage";
+    case EventType::kFinish:
+      return "finish";
+    case EventType::kDone:
+      return "done";
   }
   return "?";
 }
@@ -109,7 +117,8 @@ bool QueueEventSource::Next(StreamEvent& event) {
   std::unique_lock lock(mutex_);
   ready_.wait(lock, [this] { return !queue_.empty() || finished_ || cancelled_; });
   if (cancelled_) {
-    throw Error(ErrorKind::kCancelled, "stream cancelled", "The stream was cancelled by its consumer.");
+    throw Error(ErrorKind::kCancelled, "stream cancelled",
+                "The stream was cancelled by its consumer.");
   }
   if (!queue_.empty()) {
     event = std::move(queue_.front());

@@ -225,18 +225,19 @@ TEST(ChunkDecoder, S8StreamAssemblesWhatTheCompletionDecodesTo) {
   ChunkDecoder decoder(kProvider);
   DecodeAll(decoder, AnswerChunks());
   const Output expected = DecodeCompletion(kCompletion, kProvider, Phase::kGenerate);
-  EXPECT_TRUE(decoder.output().SameAnswer(expected)) << json(decoder.output()).dump() << "\n"
-                                                     << json(expected).dump();
+  const Output output = decoder.TakeOutput();
+  EXPECT_TRUE(output.SameAnswer(expected)) << json(output).dump() << "\n" << json(expected).dump();
 }
 
 TEST(ChunkDecoder, EventsOnlyModeKeepsNoTextButStillAssemblesCalls) {
   ChunkDecoder decoder(kProvider, /*accumulate_text=*/false);
   const std::vector<StreamEvent> events = DecodeAll(decoder, AnswerChunks());
   EXPECT_EQ(events.size(), 12u);
-  EXPECT_EQ(decoder.output().text, "");
-  EXPECT_EQ(decoder.output().reasoning, "");
-  EXPECT_EQ(decoder.output().tool_calls.size(), 2u);
-  EXPECT_EQ(decoder.output().finish_reason, "tool_calls");
+  const Output output = decoder.TakeOutput();
+  EXPECT_EQ(output.text, "");
+  EXPECT_EQ(output.reasoning, "");
+  EXPECT_EQ(output.tool_calls.size(), 2u);
+  EXPECT_EQ(output.finish_reason, "tool_calls");
 }
 
 TEST(ChunkDecoder, PendingToolCallsAreEmittedAtFinishWithoutFinishReason) {
@@ -387,7 +388,7 @@ TEST(ChunkDecoder, FastPathAgreesWithTheGeneralPath) {
     fast.Finish(fast_tail);
     general.Finish(general_tail);
     ExpectSameEvents(fast_tail, general_tail, "Finish()");
-    ASSERT_TRUE(fast.output().SameAnswer(general.output())) << round;
+    ASSERT_TRUE(fast.TakeOutput().SameAnswer(general.TakeOutput())) << round;
   }
 }
 

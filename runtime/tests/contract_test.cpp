@@ -35,7 +35,8 @@ TEST(Catalog, StrictPartsAreR4R7R16) {
 
 TEST(Catalog, WireClausesApplyOnlyToServers) {
   for (const Clause& clause : Clauses()) {
-    EXPECT_EQ(clause.AppliesTo(SubjectKind::kServer), clause.group == ClauseGroup::kWire) << clause.id;
+    EXPECT_EQ(clause.AppliesTo(SubjectKind::kServer), clause.group == ClauseGroup::kWire)
+        << clause.id;
   }
   EXPECT_TRUE(FindClause("W6")->info_only);
   EXPECT_EQ(FindClause("R99"), nullptr);
@@ -55,7 +56,8 @@ TEST(Verdicts, NamesRoundTripAndGatingFollowsTheContract) {
 }
 
 TEST(ProviderReadiness, JsonKeepsNullsAndRoundTrips) {
-  const ProviderReadiness readiness{.ready = false, .provider = "local", .message = "Loading model"};
+  const ProviderReadiness readiness{
+      .ready = false, .provider = "local", .message = "Loading model"};
   const nlohmann::json json = readiness;
   EXPECT_TRUE(json["status_code"].is_null());
   EXPECT_TRUE(json["model_verified"].is_null());

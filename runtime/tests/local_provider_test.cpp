@@ -14,6 +14,7 @@
 #include <condition_variable>
 #include <future>
 #include <mutex>
+#include <optional>
 #include <stop_token>
 #include <string>
 #include <thread>
@@ -794,6 +795,27 @@ TEST(LocalProviderStream, S8DoneCarriesWhatGenerateReturns) {
   EXPECT_TRUE(stream.finished());
 }
 
+TEST(LocalProviderStream, EventsOnlyModeLeavesTextToTheDeltas) {
+  ChatServer server;
+  LocalProvider provider(ConfigFor(server.base_url()));
+  const Output generated = provider.Generate({}, Say("hello"), {});
+  ASSERT_FALSE(generated.text.empty());
+  std::string text_deltas;
+  std::optional<Output> done;
+  EventStream stream = provider.Stream({}, Say("hello"), Requirements{.assemble_text = false});
+  while (auto event = stream.Next()) {
+    if (event->type == EventType::kTextDelta) text_deltas += event->delta;
+    if (event->type == EventType::kDone) done = *event->output;
+  }
+  ASSERT_TRUE(done.has_value());
+  EXPECT_EQ(text_deltas, generated.text);
+  EXPECT_EQ(done->text, "");
+  EXPECT_EQ(done->reasoning, "");
+  EXPECT_EQ(done->finish_reason, generated.finish_reason);
+  EXPECT_EQ(done->tool_calls.size(), generated.tool_calls.size());
+  EXPECT_EQ(done->usage, generated.usage);
+}
+
 TEST(LocalProviderStream, HttpErrorBeforeTheStreamThrowsFromStream) {
   ChatServer server;
   LocalProvider provider(ConfigFor(server.base_url()));
@@ -819,6 +841,21 @@ TEST(LocalProviderStream, ConnectionRefusedThrowsFromStream) {
   } catch (const APIError& error) {
     EXPECT_EQ(error.kind(), ErrorKind::kConnection);
     EXPECT_EQ(error.phase(), Phase::kStream);
+  }
+}
+
+TEST(LocalProviderStream, SilentServerTimesOutBeforeTheStream) {
+  ChatServer server;
+  Config config = ConfigFor(server.base_url());
+  config.request_timeout = milliseconds(300);
+  LocalProvider provider(config);
+  try {
+    provider.Stream({}, Say("hang"), {});
+    FAIL() << "Stream against a silent server did not throw";
+  } catch (const APIError& error) {
+    EXPECT_EQ(error.kind(), ErrorKind::kTimeout) << error.what();
+    EXPECT_EQ(error.phase(), Phase::kStream);
+    EXPECT_TRUE(error.retryable());
   }
 }
 

@@ -1,4 +1,5 @@
-// Tests LocalProvider's probe against provkit::mockserver in the five cases the original Python runtime checked.
+// Tests LocalProvider's probe against provkit::mockserver in the five cases the original Python
+// runtime checked.
 #include <gtest/gtest.h>
 
 #include "provkit/mockserver/server.hpp"
@@ -22,7 +23,8 @@ mock::ServerOptions Serving(std::vector<mock::Model> models, mock::Scenario scen
 
 std::vector<std::string> PathsSeen(const mock::Server& server) {
   std::vector<std::string> paths;
-  for (const mock::JournalEntry& entry : server.journal()) paths.push_back(entry.method + " " + entry.path);
+  for (const mock::JournalEntry& entry : server.journal())
+    paths.push_back(entry.method + " " + entry.path);
   return paths;
 }
 
@@ -61,17 +63,18 @@ TEST(PythonParity, R1ModelUnsetSkipsTheListingWithExactlyOneRequest) {
   mock::Server server(Serving({"m1"}));
   LocalProvider provider(ConfigFor(server));
   EXPECT_EQ(provider.CheckReady(std::nullopt), (ProviderReadiness{.ready = true,
-                                                                   .provider = "local",
-                                                                   .status_code = 200,
-                                                                   .message = "ok",
-                                                                   .model = std::nullopt,
-                                                                   .model_verified = std::nullopt}));
+                                                                  .provider = "local",
+                                                                  .status_code = 200,
+                                                                  .message = "ok",
+                                                                  .model = std::nullopt,
+                                                                  .model_verified = std::nullopt}));
   EXPECT_EQ(server.journal().size(), 1u);
 }
 
 TEST(PythonParity, R6HealthyServerWithoutUsableListingIsNotReady) {
   RecordProperty("clause", "R6");
-  mock::Server server(Serving({"m1"}, mock::Scenario::ModelsError(404).On(mock::Endpoint::kModels)));
+  mock::Server server(
+      Serving({"m1"}, mock::Scenario::ModelsError(404).On(mock::Endpoint::kModels)));
   LocalProvider provider(ConfigFor(server));
   const ProviderReadiness readiness = provider.CheckReady("m1");
   EXPECT_FALSE(readiness.ready);

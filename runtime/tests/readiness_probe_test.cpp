@@ -254,6 +254,33 @@ TEST(ReadinessProbe, R7FailingHealthWithoutWordsStillFails) {
   EXPECT_TRUE(Contains(verdict.message, "503"));
 }
 
+// R3 read with R7: only an absent health endpoint (404, 405, 501) leaves the decision to the
+// listing; any other failing health status decides, 4xx included.
+TEST(ReadinessProbe, R3FailingHealthOtherThanAbsentDecidesEvenWhenListed) {
+  RecordProperty("clause", "R3");
+  for (int status : {400, 429}) {
+    const ProviderReadiness verdict = Probe(
+        "m", Http(status, R"({"error":{"message":"slow down"}})"), Http(200, ListingOf({"m"})));
+    EXPECT_FALSE(verdict.ready) << status;
+    EXPECT_EQ(verdict.model_verified, true);
+    EXPECT_EQ(verdict.status_code, status);
+    EXPECT_TRUE(Contains(verdict.message, "slow down")) << *verdict.message;
+  }
+  for (int status : {404, 405, 501}) {
+    EXPECT_TRUE(Probe("m", Http(status), Http(200, ListingOf({"m"}))).ready) << status;
+  }
+}
+
+TEST(ReadinessProbe, R12RejectedCredentialsOnHealthAreNamed) {
+  RecordProperty("clause", "R12");
+  const ProviderReadiness verdict = Probe(
+      "m", Http(401, R"({"error":{"message":"Invalid API Key"}})"), Http(200, ListingOf({"m"})));
+  EXPECT_FALSE(verdict.ready);
+  EXPECT_EQ(verdict.status_code, 401);
+  EXPECT_TRUE(Contains(verdict.message, "credentials were rejected")) << *verdict.message;
+  EXPECT_TRUE(Contains(verdict.message, "/health"));
+}
+
 // ---- R8, R9 ----
 
 TEST(ReadinessProbe, R8UnreachableNamesUrlAndSaysCheckTheServer) {

@@ -9,8 +9,10 @@ namespace provkit::testing {
 
 class MockProvider : public Provider {
  public:
-  MOCK_METHOD(Output, Generate, (const Environment&, const Input&, const Requirements&), (override));
-  MOCK_METHOD(EventStream, Stream, (const Environment&, const Input&, const Requirements&), (override));
+  MOCK_METHOD(Output, Generate, (const Environment&, const Input&, const Requirements&),
+              (override));
+  MOCK_METHOD(EventStream, Stream, (const Environment&, const Input&, const Requirements&),
+              (override));
   MOCK_METHOD(void, Close, (), (override));
 };
 

@@ -175,7 +175,9 @@ TEST(Session, S8DoneOfStreamCarriesTheProviderOutput) {
   RecordProperty("clause", "S8");
   OneMockFactory<NiceMock<MockProvider>> made;
   const Output answer{.text = "hi", .finish_reason = "stop", .response_id = "r1"};
-  EXPECT_CALL(*made.raw, Stream(_, _, _)).WillOnce([&](auto&&...) { return StreamAnswering(answer); });
+  EXPECT_CALL(*made.raw, Stream(_, _, _)).WillOnce([&](auto&&...) {
+    return StreamAnswering(answer);
+  });
   Session session(TestConfig(), made.factory());
   std::vector<EventType> types;
   Output done;
@@ -183,7 +185,8 @@ TEST(Session, S8DoneOfStreamCarriesTheProviderOutput) {
     types.push_back(event.type);
     if (event.type == EventType::kDone) done = *event.output;
   }
-  EXPECT_THAT(types, ::testing::ElementsAre(EventType::kStart, EventType::kTextDelta, EventType::kDone));
+  EXPECT_THAT(types,
+              ::testing::ElementsAre(EventType::kStart, EventType::kTextDelta, EventType::kDone));
   EXPECT_TRUE(done.SameAnswer(answer));
 }
 
@@ -261,7 +264,8 @@ TEST(Session, S10ConcurrentCallsFromManyThreadsAllComplete) {
       threads.emplace_back([&] {
         for (int i = 0; i < 50; ++i) {
           if (session.Interact({}, {.text = "x"}).text == "ok" &&
-              session.Stream({}, {.text = "x"}).Collect().text == "ok" && session.CheckReady().ready) {
+              session.Stream({}, {.text = "x"}).Collect().text == "ok" &&
+              session.CheckReady().ready) {
             ++completed;
           }
         }
@@ -296,30 +300,32 @@ TEST(Session, S11CloseEndsStreamInFlightWithError) {
   session.Close();
   ASSERT_EQ(reader.wait_for(std::chrono::seconds(5)), std::future_status::ready) << "stream hung";
   const auto latency = std::chrono::steady_clock::now() - closed_at;
-  RecordProperty("close_to_error_us",
-                 std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(latency).count()));
+  RecordProperty(
+      "close_to_error_us",
+      std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(latency).count()));
   EXPECT_EQ(reader.get(), "cancelled");
 }
 
 class OneShot : public ::testing::Test {
  protected:
   void SetUp() override {
-    ProviderRegistry::Default().Register("scripted", [this](const Config&) -> std::unique_ptr<Provider> {
-      ++created_;
-      auto mock = std::make_unique<NiceMock<MockReadyProvider>>();
-      ON_CALL(*mock, Close()).WillByDefault([this] { ++closed_; });
-      ON_CALL(*mock, Generate(_, _, _)).WillByDefault([this](auto&, const Input& input, auto&) {
-        if (input.text == "fail") {
-          throw APIError(ErrorKind::kHttpStatus, "scripted", Phase::kGenerate, "boom", {}, 500);
-        }
-        return Output{.text = "echo " + input.text};
-      });
-      ON_CALL(*mock, Stream(_, _, _)).WillByDefault([](auto&, const Input& input, auto&) {
-        return StreamAnswering(Output{.text = "echo " + input.text});
-      });
-      ON_CALL(*mock, CheckReady(_, _)).WillByDefault(Return(ProviderReadiness{.ready = true}));
-      return mock;
-    });
+    ProviderRegistry::Default().Register(
+        "scripted", [this](const Config&) -> std::unique_ptr<Provider> {
+          ++created_;
+          auto mock = std::make_unique<NiceMock<MockReadyProvider>>();
+          ON_CALL(*mock, Close()).WillByDefault([this] { ++closed_; });
+          ON_CALL(*mock, Generate(_, _, _)).WillByDefault([this](auto&, const Input& input, auto&) {
+            if (input.text == "fail") {
+              throw APIError(ErrorKind::kHttpStatus, "scripted", Phase::kGenerate, "boom", {}, 500);
+            }
+            return Output{.text = "echo " + input.text};
+          });
+          ON_CALL(*mock, Stream(_, _, _)).WillByDefault([](auto&, const Input& input, auto&) {
+            return StreamAnswering(Output{.text = "echo " + input.text});
+          });
+          ON_CALL(*mock, CheckReady(_, _)).WillByDefault(Return(ProviderReadiness{.ready = true}));
+          return mock;
+        });
   }
   void TearDown() override { ProviderRegistry::Default().Unregister("scripted"); }
 

@@ -18,8 +18,10 @@ TEST(QueueEventSource, DeliversEventsPushedFromAnotherThreadInOrder) {
   EventStream stream(std::move(source));
   std::jthread thread([producer] {
     producer->Push({.type = EventType::kStart});
-    for (int i = 0; i < 100; ++i) producer->Push({.type = EventType::kTextDelta, .delta = std::to_string(i)});
-    producer->Push({.type = EventType::kDone, .output = std::make_shared<Output>(Output{.text = "all"})});
+    for (int i = 0; i < 100; ++i)
+      producer->Push({.type = EventType::kTextDelta, .delta = std::to_string(i)});
+    producer->Push(
+        {.type = EventType::kDone, .output = std::make_shared<Output>(Output{.text = "all"})});
     producer->Finish();
   });
   int deltas = 0;

@@ -53,6 +53,11 @@ class Config {
 
 // ------------------------------------------------------------------ messages
 
+/** True for a JSON object (not null, not an array). */
+function isObject(value) {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
 function parseJson(text) {
   try {
     return JSON.parse(text);
@@ -357,7 +362,15 @@ class LocalProvider {
     const output = newOutput();
     try {
       const doc = JSON.parse(data);
-      const choice = doc.choices[0];
+      const choices = doc && typeof doc === 'object' ? doc.choices : undefined;
+      if (!Array.isArray(choices)) {
+        throw new ProviderError('malformed_response', 'The answer has no `choices` list: not a chat.completion');
+      }
+      const choice = choices[0];
+      if (!isObject(choice)) {
+        throw new ProviderError('malformed_response',
+                                'The answer has no choice: `choices` is empty or its first entry is not an object');
+      }
       const message = choice.message || {};
       output.text = message.content || '';
       output.reasoning = message.reasoning_content || message.reasoning || '';
@@ -369,6 +382,7 @@ class LocalProvider {
       output.response_id = doc.id || '';
       output.usage = makeUsage(doc.usage);
     } catch (err) {
+      if (err instanceof ProviderError) throw err;
       throw new ProviderError('malformed_response', `The answer could not be read: ${err.message}`);
     }
     output.timing.total_us = Number((process.hrtime.bigint() - started) / 1000n);
@@ -406,7 +420,7 @@ class LocalProvider {
           continue;
         }
         const chunk = parseJson(data);
-        if (!chunk || typeof chunk !== 'object' || Array.isArray(chunk)) {
+        if (!isObject(chunk)) {
           throw new ProviderError('stream_failure', `Malformed stream chunk: ${data.slice(0, 100)}`);
         }
         if ('error' in chunk) {
@@ -414,8 +428,14 @@ class LocalProvider {
                                   `The server reported an error mid-stream: ${errorMessage(data) || 'error event'}`);
         }
         output.response_id = output.response_id || chunk.id || '';
-        for (const choice of chunk.choices || []) {
-          const delta = choice.delta || {};
+        const choices = chunk.choices ?? [];
+        if (!Array.isArray(choices)) {
+          throw new ProviderError('stream_failure',
+                                  `Malformed stream chunk (\`choices\` is not a list): ${data.slice(0, 100)}`);
+        }
+        for (const choice of choices) {
+          if (!isObject(choice)) continue;  // carries nothing readable, as in the reference runtime
+          const delta = isObject(choice.delta) ? choice.delta : {};
           if (delta.content) {
             output.text += delta.content;
             yield { type: 'text_delta', delta: delta.content };

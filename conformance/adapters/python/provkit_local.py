@@ -439,7 +439,13 @@ class LocalProvider:
             raise ProviderError("malformed_response", "The answer is over the size limit")
         try:
             doc = json.loads(data)
-            choice = doc["choices"][0]
+            choices = doc.get("choices") if isinstance(doc, dict) else None
+            if not isinstance(choices, list):
+                raise ProviderError("malformed_response", "The answer has no `choices` list: not a chat.completion")
+            if not choices or not isinstance(choices[0], dict):
+                raise ProviderError("malformed_response", "The answer has no choice: `choices` is empty or "
+                                    "its first entry is not an object")
+            choice = choices[0]
             message = choice.get("message") or {}
             output = new_output()
             output["text"] = message.get("content") or ""
@@ -465,6 +471,7 @@ class LocalProvider:
         reusable = False
         started = time.monotonic()
         output = new_output()
+        text_parts, reasoning_parts = [], []  # joined at the end: += on a dict entry copies the whole text
         calls = {}
         try:
             yield {"type": "start"}
@@ -484,14 +491,22 @@ class LocalProvider:
                     message = error_message(data) or "error event in the stream"
                     raise ProviderError("stream_failure", f"The server reported an error mid-stream: {message}")
                 output["response_id"] = output["response_id"] or chunk.get("id") or ""
-                for choice in chunk.get("choices") or []:
-                    delta = choice.get("delta") or {}
+                choices = chunk.get("choices")
+                if choices is not None and not isinstance(choices, list):
+                    raise ProviderError("stream_failure", f"Malformed stream chunk (`choices` is not a list): "
+                                        f"{data[:100]}")
+                for choice in choices or []:
+                    if not isinstance(choice, dict):
+                        continue  # carries nothing readable, as in the reference runtime
+                    delta = choice.get("delta")
+                    if not isinstance(delta, dict):
+                        delta = {}
                     if delta.get("content"):
-                        output["text"] += delta["content"]
+                        text_parts.append(delta["content"])
                         yield {"type": "text_delta", "delta": delta["content"]}
                     reasoning = delta.get("reasoning_content") or delta.get("reasoning")
                     if reasoning:
-                        output["reasoning"] += reasoning
+                        reasoning_parts.append(reasoning)
                         yield {"type": "reasoning_delta", "delta": reasoning}
                     for fragment in delta.get("tool_calls") or []:
                         index = fragment.get("index", 0)
@@ -523,6 +538,8 @@ class LocalProvider:
                     output["tool_calls"].append(make_tool_call(calls[index]["id"], calls[index]["name"],
                                                                calls[index]["arguments_text"]))
             reusable = not response.will_close and _drain(response)
+            output["text"] = "".join(text_parts)
+            output["reasoning"] = "".join(reasoning_parts)
             output["timing"] = {"total_us": int((time.monotonic() - started) * 1e6), "time_to_first_token_us": None}
             yield {"type": "done", "output": output}
         except (OSError, http.client.HTTPException) as exc:
@@ -543,7 +560,7 @@ def _drain(response):
 
 def sse_data(response):
     """The data of each server-sent event (WHATWG rules: CR, LF or CRLF; comments; multi-line data)."""
-    buffer = ""
+    partial = []  # pieces of the line still unterminated: kept apart, so a long line costs linear time
     data_lines = []
     pending_cr = False
     decoder = __import__("codecs").getincrementaldecoder("utf-8")("replace")
@@ -552,12 +569,17 @@ def sse_data(response):
         if not chunk:
             break
         text = decoder.decode(chunk)
+        if not text:  # only part of a character so far: keep pending_cr for the next read
+            continue
         if pending_cr and text.startswith("\n"):
             text = text[1:]
         pending_cr = text.endswith("\r")
-        buffer += text
-        lines = buffer.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-        buffer = lines.pop()
+        lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        partial.append(lines.pop())
+        if not lines:
+            continue
+        lines[0] = "".join(partial[:-1]) + lines[0]
+        partial = partial[-1:]
         for line in lines:
             if line == "":
                 if data_lines:

@@ -1,4 +1,5 @@
-// AdapterSubject: a provider in any language, driven as a process over the JSON-lines protocol of docs/adapter-protocol.md.
+// AdapterSubject: a provider in any language, driven as a process over the JSON-lines protocol of
+// docs/adapter-protocol.md.
 #pragma once
 
 #include <chrono>

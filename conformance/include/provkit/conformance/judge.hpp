@@ -1,4 +1,5 @@
-// Judging clauses: runs a clause's scenarios on a fresh mock server and subject, and turns what happened into a verdict.
+// Judging clauses: runs a clause's scenarios on a fresh mock server and subject, and turns what
+// happened into a verdict.
 #pragma once
 
 #include <chrono>
@@ -64,11 +65,12 @@ reports::ClauseResult JudgeClause(std::string_view clause_id, const SubjectFacto
 /// "R", "S" or "W". Both empty: nullopt (every clause for the kind). Throws
 /// std::invalid_argument naming the problem for an unknown ID or group, or a
 /// clause that does not apply to `kind`.
-std::optional<std::vector<std::string>> ParseSelection(std::string_view only, std::string_view group,
-                                                       SubjectKind kind);
+std::optional<std::vector<std::string>> ParseSelection(std::string_view only,
+                                                       std::string_view group, SubjectKind kind);
 
 /// Progress of a run: called after each clause, on the calling thread.
-using ProgressCallback = std::function<void(const reports::ClauseResult& result, int done, int total)>;
+using ProgressCallback =
+    std::function<void(const reports::ClauseResult& result, int done, int total)>;
 
 /// Runs `clauses` (nullopt: every clause for kAdapter or kCpp as `kind` says)
 /// for the subjects `factory` makes, and returns the results: subject,
@@ -76,7 +78,8 @@ using ProgressCallback = std::function<void(const reports::ClauseResult& result,
 /// a subject that cannot even be made gives ERROR on every clause.
 reports::Results RunSubject(const SubjectFactory& factory, SubjectKind kind,
                             const std::optional<std::vector<std::string>>& clauses,
-                            const JudgeOptions& options = {}, const ProgressCallback& progress = {});
+                            const JudgeOptions& options = {},
+                            const ProgressCallback& progress = {});
 
 /// One progress line, e.g. "[ 3/27] R3   PASS        12 ms  Health endpoint absent: ...".
 std::string ProgressLine(const reports::ClauseResult& result, int done, int total);

@@ -26,7 +26,8 @@ reports::ClauseResult JudgeServerClause(std::string_view clause_id, const Server
 /// Runs the selected W clauses (nullopt: all), then the reference probe
 /// (LocalProvider's check_ready) whose record lands in the configuration as
 /// "reference_probe". Never throws.
-reports::Results RunServerChecks(const ServerTarget& target, const std::optional<std::vector<std::string>>& clauses,
+reports::Results RunServerChecks(const ServerTarget& target,
+                                 const std::optional<std::vector<std::string>>& clauses,
                                  const ProgressCallback& progress = {});
 
 /// The reference probe's verdict on `target` (the local provider's check_ready).

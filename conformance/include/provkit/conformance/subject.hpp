@@ -1,4 +1,5 @@
-// Subject: what the conformance suite judges, seen through one interface (a C++ provider or an adapter process).
+// Subject: what the conformance suite judges, seen through one interface (a C++ provider or an
+// adapter process).
 #pragma once
 
 #include <cstdint>
@@ -46,8 +47,8 @@ struct SubjectCounters {
 /// A failure the subject reported for a call: the thing clauses judge
 /// (S3's closed-session error, R14's cancellation, a stream failure).
 struct SubjectError : std::runtime_error {
-  SubjectError(std::string error_kind, const std::string& error_message, std::string error_hint = {},
-               std::optional<int> error_status = std::nullopt)
+  SubjectError(std::string error_kind, const std::string& error_message,
+               std::string error_hint = {}, std::optional<int> error_status = std::nullopt)
       : std::runtime_error(error_message),
         kind(std::move(error_kind)),
         hint(std::move(error_hint)),
@@ -68,10 +69,10 @@ struct HarnessError : std::runtime_error {
 
 /// How a streamed turn ended, as the harness saw it.
 struct StreamOutcome {
-  std::vector<StreamEvent> events;      ///< Every event but kDone, in order.
-  std::optional<Output> done;           ///< The kDone output, when the stream completed.
-  std::optional<SubjectError> error;    ///< Set when the stream (or the call) failed.
-  bool abandoned = false;               ///< The harness stopped reading after `stop_after` events.
+  std::vector<StreamEvent> events;    ///< Every event but kDone, in order.
+  std::optional<Output> done;         ///< The kDone output, when the stream completed.
+  std::optional<SubjectError> error;  ///< Set when the stream (or the call) failed.
+  bool abandoned = false;             ///< The harness stopped reading after `stop_after` events.
 };
 
 /// Called for each stream event as it arrives, on a harness thread.
@@ -95,7 +96,8 @@ class SubjectSession {
   virtual StreamOutcome Stream(const Environment& environment, const Input& input,
                                const Requirements& requirements, std::optional<int> stop_after = {},
                                const EventCallback& on_event = {}) = 0;
-  virtual std::vector<Output> RunMany(const Environment& environment, const std::vector<Input>& inputs,
+  virtual std::vector<Output> RunMany(const Environment& environment,
+                                      const std::vector<Input>& inputs,
                                       const Requirements& requirements, int concurrency) = 0;
   /// Ends the session explicitly.
   virtual void Close() = 0;
@@ -133,8 +135,10 @@ class Subject {
   virtual Capabilities GetCapabilities() const = 0;
   /// Opens a session: constructs exactly one provider instance (S1). With
   /// `readiness_probe` false, the session's provider has no probe (R13).
-  virtual std::unique_ptr<SubjectSession> Open(const Config& config, bool readiness_probe = true) = 0;
-  virtual OneShotResult OneShot(OneShotCall call, const Config& config, const OneShotArgs& args) = 0;
+  virtual std::unique_ptr<SubjectSession> Open(const Config& config,
+                                               bool readiness_probe = true) = 0;
+  virtual OneShotResult OneShot(OneShotCall call, const Config& config,
+                                const OneShotArgs& args) = 0;
   virtual SubjectCounters Counters() = 0;
 };
 

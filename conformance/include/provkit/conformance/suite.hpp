@@ -1,4 +1,5 @@
-// The abstract GoogleTest suite: one TEST_P per clause; an implementer instantiates it with a factory for their provider.
+// The abstract GoogleTest suite: one TEST_P per clause; an implementer instantiates it with a
+// factory for their provider.
 //
 //     #include <provkit/conformance/suite.hpp>
 //     using provkit::conformance::ProviderConformance;
@@ -12,11 +13,11 @@
 // results file reports and CI gate on (docs/conformance.md).
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <ostream>
 #include <string>
 #include <string_view>
-
-#include <gtest/gtest.h>
 
 #include "provkit/conformance/judge.hpp"
 #include "provkit/conformance/subject.hpp"

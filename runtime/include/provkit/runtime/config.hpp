@@ -2,11 +2,10 @@
 #pragma once
 
 #include <chrono>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json_fwd.hpp>
 
 namespace provkit {
 
@@ -14,8 +13,8 @@ namespace provkit {
 struct Url {
   std::string scheme;  ///< "http" or "https".
   std::string host;
-  int port = 0;        ///< Explicit port, else 80 or 443 from the scheme.
-  std::string path;    ///< Without a trailing slash; empty for the root.
+  int port = 0;      ///< Explicit port, else 80 or 443 from the scheme.
+  std::string path;  ///< Without a trailing slash; empty for the root.
 };
 
 /// Parses an http(s) URL; returns nullopt when it has no scheme or host or a bad port.

@@ -18,7 +18,7 @@ enum class SubjectKind { kCpp, kAdapter, kServer };
 
 /// One clause of the contract.
 struct Clause {
-  std::string_view id;     ///< Stable: "R4", "S5", "W2". Never renumbered.
+  std::string_view id;  ///< Stable: "R4", "S5", "W2". Never renumbered.
   ClauseGroup group;
   std::string_view title;  ///< One line.
   bool has_strict_part;    ///< Has a SHOULD part that yields NON-STRICT when violated.

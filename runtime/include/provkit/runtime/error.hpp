@@ -51,8 +51,7 @@ class Error : public std::runtime_error {
 class ConfigurationError : public Error {
  public:
   explicit ConfigurationError(const std::string& message, std::string hint = {},
-                              std::string field = {},
-                              ErrorKind kind = ErrorKind::kConfiguration);
+                              std::string field = {}, ErrorKind kind = ErrorKind::kConfiguration);
   const std::string& field() const noexcept { return field_; }
 
  private:

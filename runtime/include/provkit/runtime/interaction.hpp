@@ -2,11 +2,10 @@
 #pragma once
 
 #include <chrono>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace provkit {
 
@@ -64,6 +63,11 @@ struct Requirements {
   /// Options scoped by provider name, e.g. {"local": {...}}; a provider merges
   /// only its own scope into the request body.
   nlohmann::json provider_options = nlohmann::json::object();
+  /// Streaming only. False is events-only mode: the kDone output carries no text or
+  /// reasoning (tool calls, usage and finish reason stay), so an answer of any length
+  /// costs no memory beyond the event in hand; the caller reads the deltas. S8's
+  /// equality with Interact's output then holds for everything but those two fields.
+  bool assemble_text = true;
 };
 
 /// {"local":{"chat_template_kwargs":{"enable_thinking":enabled}}}: turns reasoning

@@ -1,11 +1,10 @@
 // ProviderReadiness: the value a readiness probe returns (contract clauses R1-R16).
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 namespace provkit {
 

@@ -21,11 +21,11 @@ enum class EventType {
   kStart,           ///< The server accepted the request; always first.
   kTextDelta,       ///< `delta` holds new answer text.
   kReasoningDelta,  ///< `delta` holds new reasoning text.
-  kToolCallDelta,   ///< `tool_index`, `tool_call` (id, name so far) and `delta` (argument fragment).
-  kToolCall,        ///< `tool_call` is complete, arguments parsed.
-  kUsage,           ///< `usage` holds token counts.
-  kFinish,          ///< `finish_reason` is set.
-  kDone,            ///< `output` holds what Interact would have returned (S8); always last.
+  kToolCallDelta,  ///< `tool_index`, `tool_call` (id, name so far) and `delta` (argument fragment).
+  kToolCall,       ///< `tool_call` is complete, arguments parsed.
+  kUsage,          ///< `usage` holds token counts.
+  kFinish,         ///< `finish_reason` is set.
+  kDone,           ///< `output` holds what Interact would have returned (S8); always last.
 };
 std::string_view EventTypeName(EventType type) noexcept;
 
@@ -89,9 +89,7 @@ class EventStream {
     pointer operator->() const { return &*current_; }
     Iterator& operator++();
     void operator++(int) { ++*this; }
-    friend bool operator==(const Iterator& a, const Iterator& b) {
-      return a.stream_ == b.stream_;
-    }
+    friend bool operator==(const Iterator& a, const Iterator& b) { return a.stream_ == b.stream_; }
 
    private:
     EventStream* stream_ = nullptr;

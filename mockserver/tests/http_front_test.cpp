@@ -1,0 +1,294 @@
+// Tests of the mock server's HTTP front under malformed requests sent over raw TCP sockets: each
+// gets a 4xx or a closed connection within a bounded wait, and the server keeps serving others.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "provkit/mockserver/server.hpp"
+#include "test_support.hpp"
+
+namespace provkit::mock {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::ClientOf;
+
+// The longest any answer (or the close) may take: a bound, not a timing assertion.
+constexpr auto kAnswerBudget = 10s;
+
+// What came back on a raw connection: the status line, or the close (or nothing) instead.
+struct Reply {
+  std::string status_line;  ///< "HTTP/1.1 400 Bad Request", empty when none came.
+  bool closed = false;      ///< The server closed (or reset) the connection.
+  bool timed_out = false;   ///< Neither within kAnswerBudget.
+};
+
+// One client TCP connection to 127.0.0.1:port, closed on destruction.
+class RawConnection {
+ public:
+  explicit RawConnection(int port) : fd_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<std::uint16_t>(port));
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = fd_ >= 0 &&
+                 ::connect(fd_, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0;
+  }
+  ~RawConnection() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  RawConnection(const RawConnection&) = delete;
+  RawConnection& operator=(const RawConnection&) = delete;
+
+  bool connected() const { return connected_; }
+
+  // Sends every byte; false when the server closed the connection first.
+  bool Send(std::string_view bytes) {
+    while (!bytes.empty()) {
+      const ssize_t sent = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+      if (sent < 0 && errno == EINTR) continue;
+      if (sent <= 0) return false;
+      bytes.remove_prefix(static_cast<std::size_t>(sent));
+    }
+    return true;
+  }
+
+  // Ends our side of the connection (the server reads end-of-file) but keeps reading open.
+  void ShutdownWrite() { ::shutdown(fd_, SHUT_WR); }
+
+  // Reads until the status line is complete, the server closes, or kAnswerBudget runs out.
+  Reply ReadStatusLine() {
+    Reply reply;
+    std::string received;
+    const auto deadline = std::chrono::steady_clock::now() + kAnswerBudget;
+    while (received.find("\r\n") == std::string::npos) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      pollfd poll_fd{.fd = fd_, .events = POLLIN, .revents = 0};
+      const int ready = left.count() > 0 ? ::poll(&poll_fd, 1, static_cast<int>(left.count())) : 0;
+      if (ready < 0 && errno == EINTR) continue;
+      if (ready <= 0) {
+        reply.timed_out = true;
+        return reply;
+      }
+      char buffer[4096];
+      const ssize_t got = ::recv(fd_, buffer, sizeof buffer, 0);
+      if (got < 0 && errno == EINTR) continue;
+      if (got <= 0) {
+        reply.closed = true;
+        break;
+      }
+      received.append(buffer, static_cast<std::size_t>(got));
+    }
+    reply.status_line = received.substr(0, received.find("\r\n"));
+    return reply;
+  }
+
+ private:
+  int fd_;
+  bool connected_ = false;
+};
+
+// Sends `request` on a fresh connection and returns the reply.
+Reply Exchange(const Server& server, std::string_view request, bool shutdown_write = false) {
+  RawConnection connection(server.port());
+  EXPECT_TRUE(connection.connected());
+  const bool sent = connection.Send(request);
+  if (shutdown_write) connection.ShutdownWrite();
+  Reply reply = connection.ReadStatusLine();
+  // A server that answers before reading everything may reset the rest: then a reply must exist.
+  if (!sent) {
+    EXPECT_FALSE(reply.status_line.empty() && !reply.closed);
+  }
+  return reply;
+}
+
+// A normal keep-alive client still gets 200 from /health.
+void ExpectServing(const Server& server) {
+  auto client = ClientOf(server);
+  auto response = client.Get("/health");
+  ASSERT_TRUE(response) << httplib::to_string(response.error());
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(response->body, R"({"status":"ok"})");
+}
+
+std::string Repeat(char c, std::size_t count) { return std::string(count, c); }
+
+TEST(HttpFrontTest, BadRequestLinesAnswer400) {
+  Server server;
+  const std::vector<std::string> lines = {
+      "HELLO\r\n\r\n",                            // one word
+      "GET\r\n\r\n",                              // no target, no version
+      "GET /health\r\n\r\n",                      // HTTP/0.9 style, no version
+      "BREW /health HTTP/1.1\r\n\r\n",            // unknown method
+      "GET /health HTTP/9.9\r\nHost: x\r\n\r\n",  // unknown version
+  };
+  for (const std::string& line : lines) {
+    const Reply reply = Exchange(server, line);
+    ASSERT_FALSE(reply.timed_out) << line;
+    EXPECT_EQ(reply.status_line, "HTTP/1.1 400 Bad Request") << line;
+  }
+  ExpectServing(server);
+}
+
+TEST(HttpFrontTest, OverlongRequestTargetAnswers414) {
+  Server server;
+  const Reply reply =
+      Exchange(server, "GET /" + Repeat('a', 20000) + " HTTP/1.1\r\nHost: x\r\n\r\n");
+  ASSERT_FALSE(reply.timed_out);
+  EXPECT_EQ(reply.status_line, "HTTP/1.1 414 URI Too Long");
+  ExpectServing(server);
+}
+
+TEST(HttpFrontTest, HugeHeaderLineAnswers400) {
+  Server server;
+  // One header line of 1 MiB: far over cpp-httplib's 8 KiB line limit and the 64 KiB header limit.
+  const Reply reply = Exchange(
+      server, "GET /health HTTP/1.1\r\nHost: x\r\nX-Huge: " + Repeat('h', 1 << 20) + "\r\n\r\n");
+  ASSERT_FALSE(reply.timed_out);
+  EXPECT_EQ(reply.status_line, "HTTP/1.1 400 Bad Request");
+  ExpectServing(server);
+}
+
+TEST(HttpFrontTest, HeadersOverTheTotalLimitAnswer431) {
+  ServerOptions options;
+  options.max_header_bytes = 16 * 1024;
+  Server server(options);
+  // Each line under 8 KiB, together 40 KiB: the mock's own max_header_bytes refuses them.
+  std::string request = "GET /health HTTP/1.1\r\nHost: x\r\n";
+  for (int i = 0; i < 10; ++i)
+    request += "X-Fill-" + std::to_string(i) + ": " + Repeat('f', 4096) + "\r\n";
+  request += "Connection: close\r\n\r\n";
+  const Reply reply = Exchange(server, request);
+  ASSERT_FALSE(reply.timed_out);
+  EXPECT_EQ(reply.status_line, "HTTP/1.1 431 Request Header Fields Too Large");
+  ExpectServing(server);
+}
+
+TEST(HttpFrontTest, InvalidChunkedEncodingAnswers400) {
+  Server server;
+  const std::string head =
+      "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Transfer-Encoding: chunked\r\n\r\n";
+  const std::vector<std::string> bodies = {
+      "zz\r\n{}\r\n0\r\n\r\n",         // a chunk size that is not hex
+      "5\r\n{}\r\n0\r\n\r\n",          // a chunk shorter than its size, then the next size line
+      "2\r\n{}XX0\r\n\r\n",            // no CRLF after the chunk data
+      "-1\r\n{}\r\n0\r\n\r\n",         // a negative size
+      "ffffffffffffffffff\r\n{}\r\n",  // a size that overflows
+  };
+  for (const std::string& body : bodies) {
+    const Reply reply = Exchange(server, head + body);
+    ASSERT_FALSE(reply.timed_out) << body;
+    EXPECT_EQ(reply.status_line, "HTTP/1.1 400 Bad Request") << body;
+  }
+  ExpectServing(server);
+}
+
+TEST(HttpFrontTest, InvalidUtf8InPathAndBodyAnswers4xxAndTheJournalStaysReadable) {
+  Server server;
+  const Reply path_reply =
+      Exchange(server, "GET /\xFF\xFE\xC0\xAF%FF HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  ASSERT_FALSE(path_reply.timed_out);
+  EXPECT_EQ(path_reply.status_line, "HTTP/1.1 404 Not Found");
+
+  const std::string body = R"({"model":"provkit-mock","messages":[{"role":"user","content":"bad )"
+                           "\xC3\x28\xED\xA0\x80\xFF"
+                           R"("}]})";
+  const Reply body_reply =
+      Exchange(server,
+               "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+               "Content-Type: application/json\r\nContent-Length: " +
+                   std::to_string(body.size()) + "\r\n\r\n" + body);
+  ASSERT_FALSE(body_reply.timed_out);
+  EXPECT_EQ(body_reply.status_line, "HTTP/1.1 400 Bad Request");
+
+  // The journal holds both requests and is still served as valid JSON, the bad bytes as U+FFFD.
+  auto client = ClientOf(server);
+  auto journal = client.Get("/__provkit/journal");
+  ASSERT_TRUE(journal);
+  EXPECT_EQ(journal->status, 200);
+  const nlohmann::json parsed = nlohmann::json::parse(journal->body, nullptr, false);
+  ASSERT_FALSE(parsed.is_discarded()) << journal->body.substr(0, 300);
+  ASSERT_GE(parsed.at("entries").size(), 2u);
+  // Four raw bytes and the decoded %FF, each invalid: five U+FFFD.
+  std::string replaced = "/";
+  for (int i = 0; i < 5; ++i) replaced += "\xEF\xBF\xBD";
+  EXPECT_EQ(parsed["entries"][0]["path"].get<std::string>(), replaced);
+  ExpectServing(server);
+}
+
+// A body shorter than its Content-Length, then end of input: the connection is closed, unanswered.
+TEST(HttpFrontTest, TruncatedBodyClosesTheConnection) {
+  Server server;
+  const Reply reply = Exchange(server,
+                               "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n"
+                               "Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n"
+                               R"({"model":)",
+                               /*shutdown_write=*/true);
+  ASSERT_FALSE(reply.timed_out);
+  EXPECT_TRUE(reply.closed);
+  EXPECT_EQ(reply.status_line, "");
+  ExpectServing(server);
+}
+
+TEST(HttpFrontTest, GarbageBytesAnswer400OrClose) {
+  Server server;
+  // A TLS ClientHello start sent to the plain HTTP port, then binary noise with line ends.
+  const std::string tls("\x16\x03\x01\x02\x00\x01\x00\x01\xFC\x03\x03\r\n\r\n", 16);
+  const Reply tls_reply = Exchange(server, tls);
+  ASSERT_FALSE(tls_reply.timed_out);
+  EXPECT_EQ(tls_reply.status_line, "HTTP/1.1 400 Bad Request");
+
+  std::string noise;
+  for (int i = 0; i < 4096; ++i) noise.push_back(static_cast<char>((i * 131 + 7) % 256));
+  noise += "\r\n\r\n";
+  const Reply noise_reply = Exchange(server, noise);
+  ASSERT_FALSE(noise_reply.timed_out);
+  EXPECT_EQ(noise_reply.status_line, "HTTP/1.1 400 Bad Request");
+
+  // Noise without any line end, then our end closed: the server closes without an answer.
+  const Reply cut_reply = Exchange(server, std::string(300, '\x01'), /*shutdown_write=*/true);
+  ASSERT_FALSE(cut_reply.timed_out);
+  EXPECT_TRUE(cut_reply.closed);
+  EXPECT_EQ(cut_reply.status_line, "");
+  ExpectServing(server);
+}
+
+TEST(HttpFrontTest, KeepsServingOthersWhileBadConnectionsAreHeldOpen) {
+  Server server;
+  // Each stalls mid-request: in the request line, in the headers, in a body.
+  std::vector<std::unique_ptr<RawConnection>> held;
+  for (const std::string_view partial :
+       {std::string_view("GET /hea"), std::string_view("GET /health HTTP/1.1\r\nHost: x\r\nX-"),
+        std::string_view("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n"
+                         "Content-Length: 100\r\n\r\n{\"mo")}) {
+    held.push_back(std::make_unique<RawConnection>(server.port()));
+    ASSERT_TRUE(held.back()->connected());
+    ASSERT_TRUE(held.back()->Send(partial));
+  }
+  auto client = ClientOf(server);
+  for (int i = 0; i < 20; ++i) {
+    auto response = client.Get(i % 2 == 0 ? "/health" : "/v1/models");
+    ASSERT_TRUE(response) << i;
+    EXPECT_EQ(response->status, 200) << i;
+  }
+  // The stalled connections and the client's are all open at once.
+  EXPECT_GE(server.connections_open(), 4u);
+  held.clear();
+  ExpectServing(server);
+}
+
+}  // namespace
+}  // namespace provkit::mock

@@ -1,0 +1,11 @@
+// The two campaigns of provkit-stress; each parses its own flags and returns the exit code.
+#pragma once
+
+namespace provkit::stress {
+
+/// `provkit-stress load ...`: many keep-alive clients against an embedded mock server.
+int RunLoad(int argc, char** argv);
+/// `provkit-stress soak ...`: threads sharing Sessions while the mock's scenario flips.
+int RunSoak(int argc, char** argv);
+
+}  // namespace provkit::stress
