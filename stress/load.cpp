@@ -267,17 +267,8 @@ int RunLoad(int argc, char** argv) {
   flags.AddInt("warmup-seconds", &warmup_seconds, 0, 600);
   flags.AddInt("journal", &journal_size, 1, 10000000);
   flags.AddString("json", &json_path);
-  try {
-    flags.Parse(argc, argv, 2);
-  } catch (const HelpRequested&) {
-    std::fputs(kUsage, stdout);
-    return kExitPass;
-  } catch (const UsageError& error) {
-    std::fprintf(stderr, "provkit-stress load: %s\n\n%s", error.what(), kUsage);
-    return kExitUsage;
-  }
-  std::string command = "provkit-stress";
-  for (int i = 1; i < argc; ++i) command += std::string(" ") + argv[i];
+  if (const std::optional<int> exit = flags.ParseMode(argc, argv, "load", kUsage)) return *exit;
+  const std::string command = CommandLine(argc, argv);
   const std::string load_before = LoadAverage();
 
   const std::uint64_t rss_start = RssKib();

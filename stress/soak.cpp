@@ -316,17 +316,8 @@ int RunSoak(int argc, char** argv) {
   flags.AddInt("flip-ms", &flip_ms, 10, 60000);
   flags.AddInt("settle-seconds", &settle_seconds, 0, 120);
   flags.AddString("json", &json_path);
-  try {
-    flags.Parse(argc, argv, 2);
-  } catch (const HelpRequested&) {
-    std::fputs(kUsage, stdout);
-    return kExitPass;
-  } catch (const UsageError& error) {
-    std::fprintf(stderr, "provkit-stress soak: %s\n\n%s", error.what(), kUsage);
-    return kExitUsage;
-  }
-  std::string command = "provkit-stress";
-  for (int i = 1; i < argc; ++i) command += std::string(" ") + argv[i];
+  if (const std::optional<int> exit = flags.ParseMode(argc, argv, "soak", kUsage)) return *exit;
+  const std::string command = CommandLine(argc, argv);
   const std::string load_before = LoadAverage();
 
   // The runtime's watchdog thread starts on first use and lives until exit: start it now, so that

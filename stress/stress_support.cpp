@@ -37,6 +37,26 @@ void Flags::AddString(std::string name, std::string* value) {
   flags_.push_back({std::move(name), nullptr, value, 0, 0});
 }
 
+std::optional<int> Flags::ParseMode(int argc, char** argv, const char* mode,
+                                    const char* usage) const {
+  try {
+    Parse(argc, argv, 2);
+  } catch (const HelpRequested&) {
+    std::fputs(usage, stdout);
+    return kExitPass;
+  } catch (const UsageError& error) {
+    std::fprintf(stderr, "provkit-stress %s: %s\n\n%s", mode, error.what(), usage);
+    return kExitUsage;
+  }
+  return std::nullopt;
+}
+
+std::string CommandLine(int argc, char** argv) {
+  std::string command = "provkit-stress";
+  for (int i = 1; i < argc; ++i) command += std::string(" ") + argv[i];
+  return command;
+}
+
 void Flags::Parse(int argc, char** argv, int first) const {
   for (int i = first; i < argc; ++i) {
     std::string_view arg = argv[i];

@@ -8,6 +8,7 @@
 #include <functional>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -36,6 +37,10 @@ class Flags {
   void AddString(std::string name, std::string* value);
   /// Parses argv[first..argc). Throws UsageError or HelpRequested.
   void Parse(int argc, char** argv, int first) const;
+  /// Parses the flags of `mode` (argv[2..argc)). Returns the exit code when the run stops
+  /// here: --help prints `usage` and gives kExitPass; a bad flag prints what was wrong and
+  /// `usage` to stderr and gives kExitUsage. Otherwise nullopt.
+  std::optional<int> ParseMode(int argc, char** argv, const char* mode, const char* usage) const;
 
  private:
   struct Flag {
@@ -47,6 +52,9 @@ class Flags {
   };
   std::vector<Flag> flags_;
 };
+
+/// The command line as typed ("provkit-stress load --clients 8"), for reports.
+std::string CommandLine(int argc, char** argv);
 
 /// Resident set size of this process in KiB (VmRSS).
 std::uint64_t RssKib();
