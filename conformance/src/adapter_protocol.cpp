@@ -1,6 +1,8 @@
 // The adapter protocol reader: one stdout line, and the JSON values in it, to provkit values.
 #include "adapter_protocol.hpp"
 
+#include <cstdint>
+#include <limits>
 #include <map>
 #include <utility>
 
@@ -28,6 +30,20 @@ std::string StringField(const json& object, const char* key, bool required) {
   }
   if (!it->is_string()) Violation(std::string("'") + key + "' is not a string", object);
   return it->get<std::string>();
+}
+
+// `value`'s integer `key` when present; absent, null or not an integer: nullopt. An integer that
+// does not fit an int is a violation, never a truncated number.
+std::optional<int> IntField(const json& value, const char* key) {
+  const auto it = value.find(key);
+  if (it == value.end() || !it->is_number_integer()) return std::nullopt;
+  constexpr auto kMax = std::numeric_limits<int>::max();
+  const bool fits = it->is_number_unsigned()
+                        ? it->get<std::uint64_t>() <= static_cast<std::uint64_t>(kMax)
+                        : it->get<std::int64_t>() >= std::numeric_limits<int>::min() &&
+                              it->get<std::int64_t>() <= kMax;
+  if (!fits) Violation(std::string("'") + key + "' is out of range", value);
+  return static_cast<int>(it->get<std::int64_t>());
 }
 
 ToolCall ToolCallFromJson(const json& value) {
@@ -101,10 +117,7 @@ StreamEvent EventFromJson(const json& value) {
   event.type = type->second;
   event.delta = StringField(value, "delta", false);
   event.finish_reason = StringField(value, "finish_reason", false);
-  if (const auto index = value.find("tool_index");
-      index != value.end() && index->is_number_integer()) {
-    event.tool_index = index->get<int>();
-  }
+  if (const auto index = IntField(value, "tool_index")) event.tool_index = *index;
   if (const auto call = value.find("tool_call"); call != value.end() && call->is_object()) {
     event.tool_call.id = StringField(*call, "id", false);
     event.tool_call.name = StringField(*call, "name", false);
@@ -119,13 +132,8 @@ StreamEvent EventFromJson(const json& value) {
 
 SubjectError ErrorFromJson(const json& value) {
   if (!value.is_object()) Violation("an error that is not an object", value);
-  std::optional<int> status;
-  if (const auto code = value.find("status_code");
-      code != value.end() && code->is_number_integer()) {
-    status = code->get<int>();
-  }
   return SubjectError(StringField(value, "kind", true), StringField(value, "message", false),
-                      StringField(value, "hint", false), status);
+                      StringField(value, "hint", false), IntField(value, "status_code"));
 }
 
 Line ParseLine(std::string_view text) {

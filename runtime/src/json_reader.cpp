@@ -69,12 +69,12 @@ bool JsonReader::Enter(char open) noexcept {
   return true;
 }
 
-bool JsonReader::NextKey(std::string_view& key) {
+bool JsonReader::NextItem(char close) noexcept {
   if (!ok_) return false;
   SkipSpace();
   if (pos_ >= text_.size()) return Fail();
   const bool first = std::exchange(expect_first_, false);
-  if (text_[pos_] == '}') {
+  if (text_[pos_] == close) {
     ++pos_;
     --depth_;
     return false;
@@ -82,8 +82,13 @@ bool JsonReader::NextKey(std::string_view& key) {
   if (!first) {
     if (text_[pos_] != ',') return Fail();
     ++pos_;
-    SkipSpace();
   }
+  return true;
+}
+
+bool JsonReader::NextKey(std::string_view& key) {
+  if (!NextItem('}')) return false;
+  SkipSpace();
   if (pos_ >= text_.size() || text_[pos_] != '"') return Fail();
   std::size_t start = 0;
   bool plain = true;
@@ -96,22 +101,7 @@ bool JsonReader::NextKey(std::string_view& key) {
   return true;
 }
 
-bool JsonReader::NextElement() noexcept {
-  if (!ok_) return false;
-  SkipSpace();
-  if (pos_ >= text_.size()) return Fail();
-  const bool first = std::exchange(expect_first_, false);
-  if (text_[pos_] == ']') {
-    ++pos_;
-    --depth_;
-    return false;
-  }
-  if (!first) {
-    if (text_[pos_] != ',') return Fail();
-    ++pos_;
-  }
-  return true;
-}
+bool JsonReader::NextElement() noexcept { return NextItem(']'); }
 
 bool JsonReader::ReadString(std::string& out) {
   if (Peek() != Kind::kString) return false;

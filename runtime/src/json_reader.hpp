@@ -49,6 +49,8 @@ class JsonReader {
 
  private:
   bool Enter(char open) noexcept;
+  // Consumes the container's `close` (false) or, before any item but the first, its ','.
+  bool NextItem(char close) noexcept;
   bool Fail() noexcept {
     ok_ = false;
     return false;

@@ -67,5 +67,20 @@ TEST(ProviderReadiness, JsonKeepsNullsAndRoundTrips) {
                nlohmann::json::exception);
 }
 
+TEST(ProviderReadiness, JsonStatusCodeIsAnIntOrAnError) {
+  const auto parse = [](const std::string& status) {
+    return nlohmann::json::parse(R"({"ready":false,"provider":"local","status_code":)" + status +
+                                 "}")
+        .get<ProviderReadiness>();
+  };
+  EXPECT_EQ(parse("503").status_code, 503);
+  EXPECT_EQ(parse("null").status_code, std::nullopt);
+  // Never cut to fit: a fraction, a number beyond int or a string throws.
+  for (const char* status : {"1.11e59", "503.5", "4294967799", "-4294967296", "\"503\""}) {
+    SCOPED_TRACE(status);
+    EXPECT_THROW(parse(status), nlohmann::json::exception);
+  }
+}
+
 }  // namespace
 }  // namespace provkit
