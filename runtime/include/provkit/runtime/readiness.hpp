@@ -26,7 +26,8 @@ struct ProviderReadiness {
 inline constexpr std::string_view kNoProbeMessage = "Provider has no explicit readiness probe.";
 
 void to_json(nlohmann::json& out, const ProviderReadiness& readiness);
-/// Throws nlohmann::json::exception when `in` lacks `ready` or has wrong types.
+/// Throws nlohmann::json::exception when `in` lacks `ready`, has wrong types, or has a
+/// `status_code` that is not an integer fitting an int (never cut to fit).
 void from_json(const nlohmann::json& in, ProviderReadiness& readiness);
 
 }  // namespace provkit
