@@ -472,12 +472,7 @@ int RunLoad(int argc, char** argv) {
         {"rss_timeline", std::move(timeline)},
         {"checks", verdict.ToJson()},
     };
-    try {
-      WriteJson(json_path, report);
-    } catch (const std::exception& error) {
-      std::fprintf(stderr, "provkit-stress load: %s\n", error.what());
-      return kExitFail;
-    }
+    if (!WriteJson(json_path, report, "load")) return kExitFail;
   }
   return verdict.passed() ? kExitPass : kExitFail;
 }

@@ -517,12 +517,7 @@ int RunSoak(int argc, char** argv) {
           {"open_after_sessions_closed", open_after_sessions}}},
         {"checks", verdict.ToJson()},
     };
-    try {
-      WriteJson(json_path, report);
-    } catch (const std::exception& error) {
-      std::fprintf(stderr, "provkit-stress soak: %s\n", error.what());
-      return kExitFail;
-    }
+    if (!WriteJson(json_path, report, "soak")) return kExitFail;
   }
   return verdict.passed() ? kExitPass : kExitFail;
 }

@@ -5,9 +5,11 @@
 #include <malloc.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <string_view>
@@ -186,13 +188,18 @@ std::vector<std::string> Failures::samples() const {
   return samples_;
 }
 
-void WriteJson(const std::string& path, const nlohmann::json& report) {
+bool WriteJson(const std::string& path, const nlohmann::json& report, std::string_view mode) {
   const std::filesystem::path file(path);
-  if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path());
+  std::error_code error;
+  if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path(), error);
   std::ofstream out(file);
   out << report.dump(2) << '\n';
   out.close();
-  if (!out) throw std::runtime_error("cannot write " + path);
+  if (out) return true;
+  const std::string why = error ? error.message() : std::string(std::strerror(errno));
+  std::fprintf(stderr, "provkit-stress %.*s: cannot write %s: %s\n", static_cast<int>(mode.size()),
+               mode.data(), path.c_str(), why.c_str());
+  return false;
 }
 
 bool SanitizedBuild() {

@@ -105,8 +105,9 @@ class Failures {
   std::vector<std::string> samples_;
 };
 
-/// Writes `report` to `path` (parent folders created), indented. Throws std::runtime_error.
-void WriteJson(const std::string& path, const nlohmann::json& report);
+/// Writes `report` to `path` (parent folders created), indented. On failure prints
+/// "provkit-stress MODE: cannot write PATH: why" to stderr and returns false.
+bool WriteJson(const std::string& path, const nlohmann::json& report, std::string_view mode);
 
 /// True in an AddressSanitizer or ThreadSanitizer build, where RSS says nothing about leaks.
 bool SanitizedBuild();
