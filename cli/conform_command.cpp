@@ -27,7 +27,7 @@ namespace {
 constexpr std::string_view kUsage =
     R"(usage: provkit conform (--cpp | --adapter "CMD ARGS" | --server URL) [options]
 
-Judges one subject against the contract clause by clause (../shared/CONTRACT.md),
+Judges one subject against the contract clause by clause (docs/contract.md),
 using the embedded mock server (--cpp, --adapter) or the live server (--server).
 
 subjects:
@@ -43,6 +43,7 @@ options:
   --only R4,S5           judge only these clauses
   --group R|S|W          judge only this group
   --list                 print the clauses that would be judged, then exit
+  --format text|markdown with --list: markdown prints the whole catalog (docs/contract.md)
   --strict               NON-STRICT gates too
   --baseline FILE        known failures: "CLAUSE reason" per line
   --out DIR              write DIR/<subject>.json (default: provkit-results)
@@ -65,6 +66,7 @@ struct Flags {
   std::string only;
   std::string group;
   bool list = false;
+  std::string format = "text";
   bool strict = false;
   std::string baseline;
   std::string out = "provkit-results";
@@ -98,8 +100,8 @@ void PrintList(SubjectKind kind, const std::optional<std::vector<std::string>>& 
     for (const auto& c : conformance::ClauseChecks()) {
       if (c.clause_id == id) check = c.summary;
     }
-    std::printf("%-4s %-8s %.*s\n     %.*s\n", id.c_str(),
-                clause->has_strict_part ? "strict" : "required",
+    std::printf("%-4s %-17s %.*s\n     %.*s\n", id.c_str(),
+                std::string(conformance::ClauseKindLabel(*clause)).c_str(),
                 static_cast<int>(clause->title.size()), clause->title.data(),
                 static_cast<int>(check.size()), check.data());
   }
@@ -147,6 +149,11 @@ int ConformCommand(int argc, char** argv) {
       if (arg == "--junit") flags.junit = *text;
     } else if (arg == "--list") {
       flags.list = true;
+    } else if (arg == "--format") {
+      auto text = value(arg.c_str());
+      if (!text || (*text != "text" && *text != "markdown"))
+        return Usage("--format takes text or markdown");
+      flags.format = *text;
     } else if (arg == "--strict") {
       flags.strict = true;
     } else if (arg == "--step-timeout") {
@@ -158,6 +165,10 @@ int ConformCommand(int argc, char** argv) {
     } else {
       return Usage("unknown argument '" + arg + "'");
     }
+  }
+  if (flags.list && flags.format == "markdown") {
+    std::cout << conformance::ClauseCatalogMarkdown();
+    return kExitOk;
   }
   const int subjects = (flags.cpp ? 1 : 0) + (flags.adapter ? 1 : 0) + (flags.server ? 1 : 0);
   if (subjects != 1) return Usage("name exactly one subject: --cpp, --adapter or --server");

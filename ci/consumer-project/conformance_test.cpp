@@ -6,9 +6,9 @@
 using provkit::conformance::ProviderConformance;  // The macro needs an unqualified name.
 
 INSTANTIATE_TEST_SUITE_P(Installed, ProviderConformance,
-                         ::testing::Values(provkit::conformance::CppProvider(
+                         provkit::conformance::ClauseCases(provkit::conformance::CppProvider(
                              "installed-local",
                              [](const provkit::Config& config) {
                                return std::make_unique<provkit::LocalProvider>(config);
                              })),
-                         provkit::conformance::SuiteSubjectName);
+                         provkit::conformance::ClauseCaseName);

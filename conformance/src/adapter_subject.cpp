@@ -139,6 +139,19 @@ class AdapterSubject::Process {
 
   void set_concurrent(bool concurrent) { concurrent_ = concurrent; }
 
+  /// Whether the next clause may use this process: it has not crashed, broken the protocol, let
+  /// a step time out or been retired by the harness.
+  bool Reusable() const {
+    std::lock_guard lock(mutex_);
+    return !broken_ && abandoned_.empty() && !Exited();
+  }
+
+  /// The harness no longer trusts the process (a clause ended in a harness error).
+  void Retire(std::string why) {
+    std::lock_guard lock(mutex_);
+    if (!broken_) broken_ = std::move(why);
+  }
+
   std::string StderrTail() const {
     std::lock_guard lock(stderr_mutex_);
     return stderr_tail_;
@@ -495,6 +508,15 @@ class AdapterSession final : public SubjectSession {
 
 AdapterSubject::AdapterSubject(AdapterOptions options)
     : process_(std::make_shared<Process>(std::move(options))) {
+  Hello();
+}
+
+AdapterSubject::AdapterSubject(const AdapterSubject& running)
+    : process_(running.process_), name_(running.name_), capabilities_(running.capabilities_) {}
+
+void AdapterSubject::Retire() { process_->Retire("retired by the harness after a harness error"); }
+
+void AdapterSubject::Hello() {
   json hello;
   try {
     hello = process_->Call({{"op", "hello"}, {"protocol", 1}});
@@ -582,7 +604,26 @@ SubjectCounters AdapterSubject::Counters() {
 }
 
 SubjectFactory AdapterSubjectFactory(AdapterOptions options) {
-  return [options] { return std::make_unique<AdapterSubject>(options); };
+  if (options.isolate) {
+    return [options] { return std::make_unique<AdapterSubject>(options); };
+  }
+  // One process for the whole run, replaced only when it can no longer be trusted. It ends when
+  // the last copy of the factory and the last subject using it are gone.
+  struct Shared {
+    std::mutex mutex;
+    std::unique_ptr<AdapterSubject> running;
+  };
+  auto shared = std::make_shared<Shared>();
+  return [options, shared]() -> std::unique_ptr<Subject> {
+    std::lock_guard lock(shared->mutex);
+    if (!shared->running || !shared->running->Reusable()) {
+      shared->running.reset();  // the old process group is killed before a new one starts
+      shared->running = std::make_unique<AdapterSubject>(options);
+    }
+    return std::unique_ptr<AdapterSubject>(new AdapterSubject(*shared->running));
+  };
 }
+
+bool AdapterSubject::Reusable() const { return process_->Reusable(); }
 
 }  // namespace provkit::conformance

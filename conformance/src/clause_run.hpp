@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,6 +39,10 @@ class ClauseRun {
   mock::Server& NewServer() { return NewServer(ServerDefaults()); }
   /// The subject of this run, made on first use.
   Subject& subject();
+  /// Tells the subject, if one was made, that this clause ended in a harness error.
+  void RetireSubject() {
+    if (subject_) subject_->Retire();
+  }
   /// The subject's capabilities (made on first use).
   Capabilities capabilities() { return subject().GetCapabilities(); }
   /// A config pointing at `server` with the options' budget, key and timeouts.
@@ -120,6 +125,8 @@ Bounded<T> CallBounded(std::function<T()> fn, Millis limit,
 std::string Describe(const ProviderReadiness& readiness);
 /// "kind: message" of a subject error.
 std::string Describe(const SubjectError& error);
+/// `text` cut to at most `limit` bytes (never inside a UTF-8 sequence), "..." marking a cut.
+std::string Clip(std::string_view text, std::size_t limit = 200);
 /// "null" or the quoted string.
 std::string Quote(const std::optional<std::string>& text);
 /// Case-insensitive substring test.
@@ -131,10 +138,20 @@ std::optional<std::pair<int, std::string>> FetchRaw(const mock::Server& server,
                                                     const std::string& path,
                                                     const std::string& api_key);
 
-/// The checks of each group; registered in judge.cpp.
+/// A clause's check: provokes what the clause is about and records findings in the run.
 using CheckFn = void (*)(ClauseRun&);
-CheckFn ReadinessCheck(std::string_view clause_id);
-CheckFn SessionCheck(std::string_view clause_id);
+
+/// One check: the clause it judges, one line on how (shown by --list and in docs/contract.md),
+/// and the function. Each group's file ends with its table, next to the functions.
+struct CheckEntry {
+  std::string_view clause_id;
+  std::string_view summary;
+  CheckFn check;
+};
+
+/// The R checks (readiness_checks.cpp) and the S checks (session_checks.cpp).
+std::span<const CheckEntry> ReadinessChecks() noexcept;
+std::span<const CheckEntry> SessionChecks() noexcept;
 
 }  // namespace provkit::conformance::internal
 

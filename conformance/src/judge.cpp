@@ -21,14 +21,6 @@ namespace {
 constexpr std::size_t kMaxRequestsPerClause = 40;
 constexpr std::size_t kMaxBodyChars = 300;
 
-std::string Truncated(std::string text, std::size_t limit) {
-  if (text.size() > limit) {
-    text.resize(limit);
-    text += "...";
-  }
-  return text;
-}
-
 std::string Plural(std::int64_t n, std::string_view unit) {
   std::string text = std::to_string(n) + " " + std::string(unit);
   if (n != 1 && !unit.empty()) {
@@ -159,7 +151,7 @@ void ClauseRun::RecordJournal(const mock::Server& server) {
     record.method = entry.method;
     record.path = entry.path;
     if (entry.status != 0) record.status = entry.status;
-    if (!entry.body.empty()) record.request_body = Truncated(entry.body, kMaxBodyChars);
+    if (!entry.body.empty()) record.request_body = Clip(entry.body, kMaxBodyChars);
     requests_.push_back(std::move(record));
   }
 }
@@ -200,11 +192,18 @@ std::string Describe(const ProviderReadiness& readiness) {
 }
 
 std::string Describe(const SubjectError& error) {
-  return error.kind + ": " + Truncated(error.what(), 400);
+  return error.kind + ": " + Clip(error.what(), 400);
+}
+
+std::string Clip(std::string_view text, std::size_t limit) {
+  if (text.size() <= limit) return std::string(text);
+  std::size_t end = limit;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0U) == 0x80U) --end;
+  return std::string(text.substr(0, end)) + "...";
 }
 
 std::string Quote(const std::optional<std::string>& text) {
-  return text ? "\"" + Truncated(*text, 200) + "\"" : "null";
+  return text ? "\"" + Clip(*text, 200) + "\"" : "null";
 }
 
 bool ContainsNoCase(std::string_view text, std::string_view part) {
@@ -254,61 +253,96 @@ namespace {
 
 using internal::ClauseRun;
 
-constexpr std::array kChecks = {
-    ClauseCheck{"R1", "model unset: one GET /health; healthy and loading answers"},
-    ClauseCheck{"R2", "model listed: /health then /models, verified, statuses and message"},
-    ClauseCheck{"R3", "no /health (404): the listing decides"},
-    ClauseCheck{
-        "R4", "model not listed: named as not listed; suggestions for tag, org and case variants"},
-    ClauseCheck{"R5", "models endpoint 500 and 503: not ready, its status and message"},
-    ClauseCheck{"R6", "models endpoint 404 or unreadable: never verified"},
-    ClauseCheck{"R7", "health 503 Loading model with the model listed: not ready, server's words"},
-    ClauseCheck{"R8", "server stopped: a value naming the URL, no exception"},
-    ClauseCheck{"R9", "hang and trickle on /health and /models: ends within the probe budget"},
-    ClauseCheck{"R10", "malformed bodies and every server profile: no throw, sane verdicts"},
-    ClauseCheck{"R11", "the probe's requests: only the two GETs, no body"},
-    ClauseCheck{"R12",
-                "bearer header on both requests; 401 and 403 reported as rejected credentials"},
-    ClauseCheck{"R13", "a session without a probe: the fixed answer"},
-    ClauseCheck{"R14",
-                "probe cancelled from another thread: returns promptly as a cancellation error"},
-    ClauseCheck{"R15", "error bodies: nested, flat and string envelopes yield their message"},
-    ClauseCheck{"R16",
-                "router load states unloaded, loading, sleeping, failed: verified, not ready"},
-    ClauseCheck{"S1", "one provider instance, made at open, used for every call"},
-    ClauseCheck{"S2",
-                "close, close again, and scope exit: closed exactly once, transport released"},
-    ClauseCheck{"S3",
-                "after close every call fails with the closed-session error and reaches nothing"},
-    ClauseCheck{"S4",
-                "one-shot interact, stream, run_many, check_ready: one instance, closed once, same "
-                "answers"},
-    ClauseCheck{"S5", "4 turns over 1 connection; 4 one-shot calls over 4"},
-    ClauseCheck{"S6",
-                "abandon a stream after 2 events: next turn works, at most one new connection"},
-    ClauseCheck{"S7",
-                "error event, dropped connection, malformed chunk: stream raises, session usable"},
-    ClauseCheck{"S8", "done equals interact: text, reasoning, tool calls, usage, finish reason"},
-    ClauseCheck{"S9", "run_many of 8 at concurrency 3: prompt order, at most 3 connections open"},
-    ClauseCheck{"S10", "8 threads x 2 turns on one session: all complete, answers match"},
-    ClauseCheck{"S11", "close during a slow stream: the stream ends with an error promptly"},
-    ClauseCheck{"W1", "GET /health: 200 with status, or 404"},
-    ClauseCheck{"W2", "GET <base>/models: an OpenAI model list"},
-    ClauseCheck{"W3", "chat completion for an unlisted model: 404/400 with an error envelope"},
-    ClauseCheck{"W4", "streaming: event-stream, chunks, [DONE], usage chunk"},
-    ClauseCheck{"W5", "20 sequential requests over one HTTP/1.1 connection"},
-    ClauseCheck{"W6", "median and p99 latency of /health and /models over 50 requests"},
-    ClauseCheck{"W7", "stream errors: error event, whether [DONE] follows"},
+// The W checks run against a URL (server_checks.cpp); their one-line summaries.
+constexpr ClauseCheck kWireSummaries[] = {
+    {"W1", "GET /health: 200 with status, or 404"},
+    {"W2", "GET <base>/models: an OpenAI model list"},
+    {"W3", "chat completion for an unlisted model: 404/400 with an error envelope"},
+    {"W4", "streaming: event-stream, chunks, [DONE], usage chunk"},
+    {"W5", "20 sequential requests over one HTTP/1.1 connection"},
+    {"W6", "median and p99 latency of /health and /models over 50 requests"},
+    {"W7", "stream errors: error event, whether [DONE] follows"},
 };
 
-internal::CheckFn FindCheck(std::string_view clause_id) {
-  if (auto fn = internal::ReadinessCheck(clause_id)) return fn;
-  return internal::SessionCheck(clause_id);
+/// The provider check of `clause_id`, or nullptr (W clauses have none).
+const internal::CheckEntry* FindCheck(std::string_view clause_id) {
+  for (const auto table : {internal::ReadinessChecks(), internal::SessionChecks()}) {
+    for (const internal::CheckEntry& entry : table) {
+      if (entry.clause_id == clause_id) return &entry;
+    }
+  }
+  return nullptr;
+}
+
+std::vector<ClauseCheck> AllChecks() {
+  std::vector<ClauseCheck> checks;
+  for (const Clause& clause : Clauses()) {
+    if (const internal::CheckEntry* entry = FindCheck(clause.id)) {
+      checks.push_back({entry->clause_id, entry->summary});
+    }
+    for (const ClauseCheck& wire : kWireSummaries) {
+      if (wire.clause_id == clause.id) checks.push_back(wire);
+    }
+  }
+  return checks;
 }
 
 }  // namespace
 
-std::span<const ClauseCheck> ClauseChecks() noexcept { return kChecks; }
+std::span<const ClauseCheck> ClauseChecks() noexcept {
+  static const std::vector<ClauseCheck> kChecks = AllChecks();
+  return kChecks;
+}
+
+std::string_view ClauseKindLabel(const Clause& clause) {
+  if (clause.info_only) return "info";
+  return clause.HasStrictPart() ? "required + strict" : "required";
+}
+
+std::string ClauseCatalogMarkdown() {
+  auto subjects = [](const Clause& clause) {
+    std::string text;
+    for (const auto& [kind, name] : {std::pair{SubjectKind::kCpp, "C++"},
+                                     std::pair{SubjectKind::kAdapter, "adapter"},
+                                     std::pair{SubjectKind::kServer, "server"}}) {
+      if (clause.AppliesTo(kind)) text += (text.empty() ? "" : ", ") + std::string(name);
+    }
+    return text;
+  };
+  auto summary = [](std::string_view id) {
+    for (const ClauseCheck& check : ClauseChecks()) {
+      if (check.clause_id == id) return std::string(check.summary);
+    }
+    return std::string("(no check)");
+  };
+  std::string out;
+  for (const ClauseGroup group : {ClauseGroup::kReadiness, ClauseGroup::kSession, ClauseGroup::kWire}) {
+    out += "### " + std::string(GroupLetter(group)) + ": " + std::string(GroupTitle(group)) + "\n\n";
+    out += "| ID | clause | verdicts | judged for |\n| --- | --- | --- | --- |\n";
+    for (const Clause& clause : Clauses()) {
+      if (clause.group != group) continue;
+      std::string anchor(clause.id);
+      std::transform(anchor.begin(), anchor.end(), anchor.begin(),
+                     [](unsigned char c) { return std::tolower(c); });
+      out += "| [" + std::string(clause.id) + "](#" + anchor + ") | " +
+             std::string(clause.title) + " | " + std::string(ClauseKindLabel(clause)) + " | " +
+             subjects(clause) + " |\n";
+    }
+    out += "\n";
+    for (const Clause& clause : Clauses()) {
+      if (clause.group != group) continue;
+      out += "#### " + std::string(clause.id) + "\n\n**" + std::string(clause.title) + "**" +
+             (clause.since > 1 ? " (new in version " + std::to_string(clause.since) + ")" : "") +
+             "\n\n";
+      out += std::string(clause.info_only ? "- Measured: " : "- Required: ") +
+             std::string(clause.requirement) + "\n";
+      if (clause.HasStrictPart()) out += "- Strict: " + std::string(clause.strict) + "\n";
+      out += "- Judged for: " + subjects(clause) + "\n";
+      out += "- How provkit judges it: " + summary(clause.id) + "\n\n";
+    }
+  }
+  return out;
+}
 
 std::vector<std::string> ClausesFor(SubjectKind kind) {
   std::vector<std::string> ids;
@@ -330,16 +364,17 @@ reports::ClauseResult JudgeClause(std::string_view clause_id, const SubjectFacto
     result.reason = "clause '" + std::string(clause_id) + "' is not in the contract catalog";
     return result;
   }
-  const internal::CheckFn check = FindCheck(clause_id);
+  const internal::CheckEntry* check = FindCheck(clause_id);
   ClauseRun run(*clause, factory, options);
   if (check == nullptr) {
     run.Error("no check is registered for this clause (W clauses are judged against a server URL)");
     return run.Finish(internal::MsSince(start));
   }
   try {
-    check(run);
+    check->check(run);
   } catch (const HarnessError& error) {
     run.Error(std::string("harness: ") + error.what());
+    run.RetireSubject();
   } catch (const SubjectError& error) {
     run.Require(false, "no unexpected error from the subject", internal::Describe(error));
   } catch (const std::exception& error) {

@@ -1,13 +1,15 @@
-// The session-reuse checks, S1-S11: turns, streams, closes and one-shot calls, judged from answers,
+// The session-reuse checks, S1-S12: turns, streams, closes and one-shot calls, judged from answers,
 // counters and connections.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "clause_run.hpp"
+#include "provkit/runtime/error.hpp"
 
 namespace provkit::conformance::internal {
 namespace {
@@ -57,6 +59,14 @@ std::string Text(const std::vector<ToolCall>& calls) {
   return text + "]";
 }
 
+/// Whether `kind` is one of the runtime's ErrorKinds() ids (not "exception", not "unsupported").
+bool IsErrorKind(std::string_view kind) {
+  for (const ErrorKindInfo& info : ErrorKinds()) {
+    if (info.id == kind) return true;
+  }
+  return false;
+}
+
 // ---------------------------------------------------------------------------------------------
 
 void CheckS1(ClauseRun& run) {
@@ -86,6 +96,18 @@ void CheckS1(ClauseRun& run) {
   session->Interact(kEnvironment, Prompt("s1 last"), {});
   ++calls;
   const SubjectCounters after = subject.Counters();
+  // What the server saw: sequential calls of one instance share a connection; run_many may add
+  // its concurrency's worth. Many more suggests more instances than the subject counts.
+  const std::int64_t connections = static_cast<std::int64_t>(server.connections_opened());
+  const std::int64_t plausible = caps.run_many ? 3 : 1;
+  if (after.instances_created - before.instances_created == 1 && connections > plausible) {
+    run.Note("the subject counts 1 provider instance, but the server saw " +
+             std::to_string(connections) + " connections for " + std::to_string(calls) +
+             " calls: either the instance opens a connection per call (S5) or the count is wrong");
+  } else {
+    run.Note("the server saw " + std::to_string(connections) + " connections for " +
+             std::to_string(calls) + " calls");
+  }
   run.Count("provider instances after " + std::to_string(calls) + " calls",
             after.instances_created - before.instances_created, 1, "instance");
   session->Close();
@@ -148,12 +170,17 @@ void CheckS3(ClauseRun& run) {
       run.Require(false, "fails with the closed-session error", "it succeeded");
       return;
     }
-    run.Require(
-        error->kind == "session_closed" && std::string(error->what()) == "Session is closed" &&
-            error->hint == "Create a new Session for additional interactions.",
-        "error session_closed \"Session is closed\", hint \"Create a new Session for additional "
-        "interactions.\"",
-        Describe(*error) + " (hint \"" + error->hint + "\")");
+    const std::string message = error->what();
+    const std::string observed = Describe(*error) + " (hint \"" + error->hint + "\")";
+    const bool required = run.Require(
+        error->kind == "session_closed" && message.find("Session is closed") != std::string::npos,
+        "a session_closed error whose message contains \"Session is closed\"", observed);
+    if (!required) return;
+    run.Should(message == "Session is closed" &&
+                   error->hint == "Create a new Session for additional interactions.",
+               "the message is exactly \"Session is closed\" and the hint \"Create a new Session "
+               "for additional interactions.\"",
+               observed);
   };
   auto attempt = [&](const std::string& call, const std::function<void()>& fn) {
     try {
@@ -338,6 +365,8 @@ void CheckS6(ClauseRun& run) {
                   static_cast<std::int64_t>(server.connections_opened()), 2, "connection");
   run.RecordJournal(server);
   CloseQuietly(session);
+  run.Count("connections still open after the session closed",
+            static_cast<std::int64_t>(OpenConnectionsAfterClose(server)), 0, "connection");
 }
 
 void CheckS7(ClauseRun& run) {
@@ -360,6 +389,11 @@ void CheckS7(ClauseRun& run) {
     run.Require(
         outcome.error.has_value(), "the stream raises",
         "it ended without an error after " + std::to_string(outcome.events.size()) + " events");
+    if (outcome.error) {
+      run.Require(IsErrorKind(outcome.error->kind),
+                  "it raises one of the contract's error kinds, not a crash",
+                  Describe(*outcome.error));
+    }
     run.Require(!outcome.done.has_value(), "no done event", "done was yielded");
     server.SetScenario(Scenario::Healthy());
     try {
@@ -487,18 +521,27 @@ void CheckS10(ClauseRun& run) {
     std::vector<std::string> errors;
   };
   auto tally = std::make_shared<Tally>();
-  std::function<int()> work = [session, tally] {
+  const bool streams = run.capabilities().streaming;
+  std::function<int()> work = [session, tally, streams] {
     std::vector<std::thread> threads;
     for (int t = 0; t < 8; ++t) {
-      threads.emplace_back([session, tally, t] {
+      threads.emplace_back([session, tally, t, streams] {
         for (int n = 0; n < 2; ++n) {
           const std::string prompt =
               "s10 thread " + std::to_string(t) + " turn " + std::to_string(n);
           try {
-            const Output output = session->Interact(kEnvironment, Prompt(prompt), {});
+            std::string text;
+            if (streams && t % 2 == 1) {
+              StreamOutcome outcome = session->Stream(kEnvironment, Prompt(prompt), {});
+              if (outcome.error) throw *outcome.error;
+              if (!outcome.done) throw SubjectError("stream_failure", "the stream gave no done");
+              text = outcome.done->text;
+            } else {
+              text = session->Interact(kEnvironment, Prompt(prompt), {}).text;
+            }
             std::lock_guard lock(tally->mutex);
             ++tally->completed;
-            if (output.text != prompt) ++tally->mismatched;
+            if (text != prompt) ++tally->mismatched;
           } catch (const std::exception& error) {
             std::lock_guard lock(tally->mutex);
             tally->errors.push_back(error.what());
@@ -515,7 +558,9 @@ void CheckS10(ClauseRun& run) {
     return;
   }
   std::lock_guard lock(tally->mutex);
-  run.Count("turns completed from 8 threads", tally->completed, 16, "turn");
+  run.Count(streams ? "turns completed from 8 threads (4 interact, 4 stream)"
+                    : "turns completed from 8 threads",
+            tally->completed, 16, "turn");
   run.Count("answers that do not match their prompt", tally->mismatched, 0, "answer");
   if (!tally->errors.empty()) run.Observe("first error: " + tally->errors.front());
   run.Note("the server saw " + std::to_string(server.connections_opened()) + " connections");
@@ -584,22 +629,181 @@ void CheckS11(ClauseRun& run) {
   run.Require(outcome.error.has_value() && !outcome.done.has_value(),
               "the stream ends with an error, no done",
               outcome.done ? "it completed with done" : "it ended without an error");
+  if (outcome.error) {
+    run.Require(IsErrorKind(outcome.error->kind),
+                "the error is one of the contract's error kinds (session_closed, cancelled, "
+                "stream_failure, connection, ...), not a crash",
+                Describe(*outcome.error));
+  }
   run.Require(
       after_close <= static_cast<double>((options.prompt_limit + options.prompt_tolerance).count()),
       "within " + std::to_string(options.prompt_limit.count()) + " ms of close()",
       std::to_string(static_cast<long>(after_close)) + " ms");
 }
 
+
+// S12 ------------------------------------------------------------------------------------------
+
+/// The chat request bodies the server journalled since `from` (an index into the journal).
+std::vector<nlohmann::json> ChatBodies(const mock::Server& server, std::size_t from) {
+  std::vector<nlohmann::json> bodies;
+  const std::vector<mock::JournalEntry> journal = server.journal();
+  for (std::size_t i = from; i < journal.size(); ++i) {
+    const mock::JournalEntry& entry = journal[i];
+    if (entry.method != "POST" || !entry.path.ends_with("/chat/completions")) continue;
+    bodies.push_back(nlohmann::json::parse(entry.body, nullptr, false));
+  }
+  return bodies;
+}
+
+void CheckS12(ClauseRun& run) {
+  Subject& subject = run.subject();
+  const Capabilities caps = subject.GetCapabilities();
+  mock::Server& server = run.NewServer();
+  auto session = run.Open(server);
+  // The provider's own scope is its name, as its readiness record gives it.
+  std::string scope = "local";
+  if (caps.readiness) scope = session->CheckReady().provider;
+  const bool local = scope == "local";
+  const std::string foreign = local ? "openai" : "local";
+  run.Note("the provider's scope is \"" + scope + "\" (its readiness record's provider name)" +
+           "; the foreign scopes are \"" + foreign + "\" and \"provkit-foreign\"");
+
+  // Options as a caller passes them: the own scope, and two scopes that must not reach the server.
+  auto options_with = [&](bool thinking, const std::string& marker) {
+    nlohmann::json options = local ? LocalReasoning(thinking) : nlohmann::json::object();
+    options[scope]["x_provkit_s12"] = marker;
+    options[foreign] = {{"x_provkit_foreign", true}, {"seed", 9999}};
+    options["provkit-foreign"] = {{"x_provkit_foreign", true}};
+    return Requirements{.provider_options = options};
+  };
+  auto judge_bodies = [&](const std::string& call, std::size_t from, std::size_t expected,
+                          bool thinking, const std::string& marker) {
+    run.Case(call);
+    const std::vector<nlohmann::json> bodies = ChatBodies(server, from);
+    run.Count("chat requests the server saw", static_cast<std::int64_t>(bodies.size()),
+              static_cast<std::int64_t>(expected), "request");
+    for (const nlohmann::json& body : bodies) {
+      const std::string text = body.dump();
+      if (!body.is_object()) {
+        run.Require(false, "the request body is a JSON object", Clip(text));
+        continue;
+      }
+      const auto own = body.find("x_provkit_s12");
+      run.Require(own != body.end() && *own == marker,
+                  "the own scope's field x_provkit_s12 = \"" + marker + "\" reaches the server",
+                  Clip(text));
+      if (local) {
+        const nlohmann::json* kwargs =
+            body.contains("chat_template_kwargs") ? &body["chat_template_kwargs"] : nullptr;
+        const bool sent = kwargs != nullptr && kwargs->is_object() &&
+                          kwargs->contains("enable_thinking") &&
+                          (*kwargs)["enable_thinking"] == thinking;
+        run.Require(sent,
+                    std::string("LocalReasoning(") + (thinking ? "true" : "false") +
+                        ") sends chat_template_kwargs.enable_thinking = " +
+                        (thinking ? "true" : "false"),
+                    Clip(text));
+      }
+      run.Require(text.find("x_provkit_foreign") == std::string::npos &&
+                      !body.contains(foreign) && !body.contains("provkit-foreign") &&
+                      !(body.contains("seed") && body["seed"] == 9999),
+                  "no other provider's scope reaches the server", Clip(text));
+    }
+  };
+
+  std::size_t from = server.journal().size();
+  session->Interact(kEnvironment, Prompt("s12 interact on"), options_with(true, "interact-on"));
+  judge_bodies("interact, reasoning on", from, 1, true, "interact-on");
+  from = server.journal().size();
+  session->Interact(kEnvironment, Prompt("s12 interact off"), options_with(false, "interact-off"));
+  judge_bodies("interact, reasoning off", from, 1, false, "interact-off");
+  if (caps.streaming) {
+    for (const bool thinking : {true, false}) {
+      const std::string marker = thinking ? "stream-on" : "stream-off";
+      from = server.journal().size();
+      StreamOutcome outcome =
+          session->Stream(kEnvironment, Prompt("s12 " + marker), options_with(thinking, marker));
+      if (outcome.error) throw *outcome.error;
+      judge_bodies(std::string("stream, reasoning ") + (thinking ? "on" : "off"), from, 1, thinking,
+                   marker);
+    }
+  } else {
+    run.Note("stream part skipped: the subject declares no streaming");
+  }
+  if (caps.run_many) {
+    from = server.journal().size();
+    session->RunMany(kEnvironment, {Prompt("s12 many a"), Prompt("s12 many b")},
+                     options_with(false, "run-many"), 2);
+    judge_bodies("run_many, reasoning off", from, 2, false, "run-many");
+  } else {
+    run.Note("run_many part skipped: the subject declares no run_many");
+  }
+
+  // Managed fields: refused with a configuration error before anything is sent.
+  struct Managed {
+    const char* field;
+    nlohmann::json value;
+    const char* call;
+  };
+  const std::vector<Managed> managed = {
+      {"model", "provkit-other", "interact"},
+      {"messages", nlohmann::json::array({{{"role", "user"}, {"content", "injected"}}}),
+       caps.streaming ? "stream" : "interact"},
+      {"stream", false, caps.streaming ? "stream" : "interact"},
+      {"stream_options", {{"include_usage", false}}, caps.run_many ? "run_many" : "interact"},
+  };
+  for (const Managed& m : managed) {
+    run.Case(std::string(m.call) + " with provider_options." + scope + "." + m.field);
+    Requirements requirements;
+    requirements.provider_options = {{scope, {{m.field, m.value}}}};
+    from = server.journal().size();
+    std::optional<SubjectError> error;
+    try {
+      const std::string_view call = m.call;
+      if (call == "stream") {
+        StreamOutcome outcome =
+            session->Stream(kEnvironment, Prompt("s12 managed"), requirements);
+        error = outcome.error;
+      } else if (call == "run_many") {
+        session->RunMany(kEnvironment, {Prompt("s12 managed")}, requirements, 1);
+      } else {
+        session->Interact(kEnvironment, Prompt("s12 managed"), requirements);
+      }
+    } catch (const SubjectError& raised) {
+      error = raised;
+    }
+    run.Require(error.has_value() && error->kind == "configuration",
+                std::string("fails with a configuration error naming ") + m.field,
+                error ? Describe(*error) : "it succeeded: the option was applied or ignored");
+    run.Count("chat requests the server saw for the refused call",
+              static_cast<std::int64_t>(ChatBodies(server, from).size()), 0, "request");
+  }
+  run.Case("");
+  run.RecordJournal(server);
+  CloseQuietly(session);
+}
+
 }  // namespace
 
-CheckFn SessionCheck(std::string_view clause_id) {
-  static const std::map<std::string_view, CheckFn> kTable = {
-      {"S1", CheckS1}, {"S2", CheckS2},   {"S3", CheckS3},   {"S4", CheckS4},
-      {"S5", CheckS5}, {"S6", CheckS6},   {"S7", CheckS7},   {"S8", CheckS8},
-      {"S9", CheckS9}, {"S10", CheckS10}, {"S11", CheckS11},
+std::span<const CheckEntry> SessionChecks() noexcept {
+  // clang-format off
+  static constexpr CheckEntry kTable[] = {
+      {"S1", "one provider instance, made at open, used for every call", CheckS1},
+      {"S2", "close, close again, and scope exit: closed exactly once, transport released", CheckS2},
+      {"S3", "after close every call fails with the closed-session error and reaches nothing", CheckS3},
+      {"S4", "one-shot interact, stream, run_many, check_ready: one instance, closed once, same answers", CheckS4},
+      {"S5", "4 turns over 1 connection; 4 one-shot calls over 4", CheckS5},
+      {"S6", "abandon a stream after 2 events: next turn works, at most one new connection", CheckS6},
+      {"S7", "error event, dropped connection, malformed chunk: stream raises, session usable", CheckS7},
+      {"S8", "done equals interact: text, reasoning, tool calls, usage, finish reason", CheckS8},
+      {"S9", "run_many of 8 at concurrency 3: prompt order, at most 3 connections open", CheckS9},
+      {"S10", "8 threads x 2 turns on one session: all complete, answers match", CheckS10},
+      {"S11", "close during a slow stream: the stream ends with an error promptly", CheckS11},
+      {"S12", "own scope merged, LocalReasoning true and false in interact, stream, run_many; foreign scopes never sent; managed fields refused before any request", CheckS12},
   };
-  const auto it = kTable.find(clause_id);
-  return it == kTable.end() ? nullptr : it->second;
+  // clang-format on
+  return kTable;
 }
 
 }  // namespace provkit::conformance::internal

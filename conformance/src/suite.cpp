@@ -1,5 +1,5 @@
-// The abstract suite's TEST_Ps (one per clause), the results listener and the catalog-coverage
-// check.
+// The GoogleTest suite: one parameterized test that judges a clause, its parameters generated
+// from the catalog, the results listener and the catalog-coverage check.
 #include "provkit/conformance/suite.hpp"
 
 #include <cctype>
@@ -171,10 +171,12 @@ SuiteSubject CppProvider(std::string name, ProviderFactory factory, Capabilities
   return subject;
 }
 
-std::string SuiteSubjectName(const ::testing::TestParamInfo<SuiteSubject>& info) {
+namespace {
+
+std::string CamelCase(const std::string& text) {
   std::string name;
   bool upper = true;
-  for (const char c : info.param.name) {
+  for (const char c : text) {
     if (std::isalnum(static_cast<unsigned char>(c)) == 0) {
       upper = true;
       continue;
@@ -182,10 +184,38 @@ std::string SuiteSubjectName(const ::testing::TestParamInfo<SuiteSubject>& info)
     name += upper ? static_cast<char>(std::toupper(static_cast<unsigned char>(c))) : c;
     upper = false;
   }
-  return name.empty() ? "Subject" + std::to_string(info.index) : name;
+  return name;
+}
+
+}  // namespace
+
+::testing::internal::ParamGenerator<ClauseCase> ClauseCases(SuiteSubject subject) {
+  return ClauseCases(std::vector<SuiteSubject>{std::move(subject)});
+}
+
+::testing::internal::ParamGenerator<ClauseCase> ClauseCases(std::vector<SuiteSubject> subjects) {
+  std::vector<ClauseCase> cases;
+  for (const SuiteSubject& subject : subjects) {
+    for (const std::string& id : ClausesFor(SubjectKind::kCpp)) {
+      cases.push_back({.subject = subject, .clause_id = id, .name_subject = subjects.size() > 1});
+    }
+  }
+  return ::testing::ValuesIn(cases);
+}
+
+std::string ClauseCaseName(const ::testing::TestParamInfo<ClauseCase>& info) {
+  std::string name = info.param.clause_id;
+  if (info.param.name_subject) {
+    const std::string subject = CamelCase(info.param.subject.name);
+    name += subject.empty() ? "Subject" + std::to_string(info.index) : subject;
+  }
+  return name;
 }
 
 void PrintTo(const SuiteSubject& subject, std::ostream* out) { *out << subject.name; }
+void PrintTo(const ClauseCase& test_case, std::ostream* out) {
+  *out << test_case.clause_id << " of " << test_case.subject.name;
+}
 
 std::vector<reports::Results> CollectedResults() { return Collector::Instance().Snapshot(); }
 
@@ -217,39 +247,15 @@ void ReportClauseResult(const SuiteSubject& subject, const reports::ClauseResult
   }
 }
 
-void ProviderConformance::JudgeAndReport(std::string_view clause_id) {
-  const SuiteSubject& subject = GetParam();
-  ReportClauseResult(subject, JudgeClause(clause_id, subject.factory, subject.options));
+void ProviderConformance::JudgeAndReport() {
+  const ClauseCase& test_case = GetParam();
+  ReportClauseResult(test_case.subject,
+                     JudgeClause(test_case.clause_id, test_case.subject.factory,
+                                 test_case.subject.options));
 }
 
-// One TEST_P per clause that applies to C++ subjects; the name starts with the clause ID.
-TEST_P(ProviderConformance, R1ModelUnsetOneHealthRequest) { JudgeAndReport("R1"); }
-TEST_P(ProviderConformance, R2ModelListedHealthThenModels) { JudgeAndReport("R2"); }
-TEST_P(ProviderConformance, R3HealthAbsentListingDecides) { JudgeAndReport("R3"); }
-TEST_P(ProviderConformance, R4ModelNotListedIsNamed) { JudgeAndReport("R4"); }
-TEST_P(ProviderConformance, R5ModelsErrorStatusAndMessage) { JudgeAndReport("R5"); }
-TEST_P(ProviderConformance, R6NeverVerifiedWithoutListing) { JudgeAndReport("R6"); }
-TEST_P(ProviderConformance, R7HealthLoadingIsNotReady) { JudgeAndReport("R7"); }
-TEST_P(ProviderConformance, R8UnreachableIsAValue) { JudgeAndReport("R8"); }
-TEST_P(ProviderConformance, R9ProbeIsBoundedByItsBudget) { JudgeAndReport("R9"); }
-TEST_P(ProviderConformance, R10MalformedAnswersNeverThrow) { JudgeAndReport("R10"); }
-TEST_P(ProviderConformance, R11ProbeSendsNoPrompt) { JudgeAndReport("R11"); }
-TEST_P(ProviderConformance, R12BearerHeaderAndRejectedCredentials) { JudgeAndReport("R12"); }
-TEST_P(ProviderConformance, R13NoProbeFixedAnswer) { JudgeAndReport("R13"); }
-TEST_P(ProviderConformance, R14CancellationIsPrompt) { JudgeAndReport("R14"); }
-TEST_P(ProviderConformance, R15ErrorBodiesInEveryShape) { JudgeAndReport("R15"); }
-TEST_P(ProviderConformance, R16LoadStatusIsNotReady) { JudgeAndReport("R16"); }
-TEST_P(ProviderConformance, S1OneProviderInstance) { JudgeAndReport("S1"); }
-TEST_P(ProviderConformance, S2ClosedExactlyOnce) { JudgeAndReport("S2"); }
-TEST_P(ProviderConformance, S3ClosedSessionRejectsCalls) { JudgeAndReport("S3"); }
-TEST_P(ProviderConformance, S4OneShotIsASingleUseSession) { JudgeAndReport("S4"); }
-TEST_P(ProviderConformance, S5TurnsReuseOneConnection) { JudgeAndReport("S5"); }
-TEST_P(ProviderConformance, S6AbandonedStreamLeavesSessionUsable) { JudgeAndReport("S6"); }
-TEST_P(ProviderConformance, S7MidStreamFailureRaises) { JudgeAndReport("S7"); }
-TEST_P(ProviderConformance, S8DoneEqualsInteract) { JudgeAndReport("S8"); }
-TEST_P(ProviderConformance, S9RunManyOrderAndConcurrency) { JudgeAndReport("S9"); }
-TEST_P(ProviderConformance, S10ConcurrentCallsAreSafe) { JudgeAndReport("S10"); }
-TEST_P(ProviderConformance, S11CloseEndsStreamPromptly) { JudgeAndReport("S11"); }
+// The one test of the suite; its parameters (ClauseCases) make it one test per clause.
+TEST_P(ProviderConformance, Clause) { JudgeAndReport(); }
 
 }  // namespace provkit::conformance
 

@@ -20,6 +20,18 @@ std::pair<int, std::string> DirectGet(const Config& config, const std::string& p
   return {response->status, response->body};
 }
 
+/// Whether a TCP connection to the configured server is refused (or its name does not resolve:
+/// the only unresolvable names the checks use are refused by the resolver without a query).
+bool ConnectionRefused(const Config& config) {
+  const auto url = ParseUrl(config.base_url);
+  if (!url) return false;
+  httplib::Client client(url->host, url->port);
+  client.set_connection_timeout(1, 0);
+  client.set_read_timeout(0, 200000);
+  const auto response = client.Get("/health");
+  return !response && response.error() == httplib::Error::Connection;
+}
+
 class WrappingSource final : public EventSource {
  public:
   WrappingSource(EventStream inner, ProviderFault fault, std::shared_ptr<LocalProvider> provider)
@@ -73,15 +85,17 @@ class FaultyProviderImpl final : public Provider, public ReadinessProvider {
   }
 
   Output Generate(const Environment& environment, const Input& input,
-                  const Requirements& requirements) override {
+                  const Requirements& given) override {
     InFlight guard(*this);
+    const Requirements requirements = Options(given);
     if (fault_ == ProviderFault::kNewConnectionEveryTurn)
       return Fresh()->Generate(environment, input, requirements);
     return inner_->Generate(environment, input, requirements);
   }
 
   EventStream Stream(const Environment& environment, const Input& input,
-                     const Requirements& requirements) override {
+                     const Requirements& given) override {
+    const Requirements requirements = Options(given);
     if (fault_ == ProviderFault::kNewConnectionEveryTurn)
       return Fresh()->Stream(environment, input, requirements);
     EventStream stream = inner_->Stream(environment, input, requirements);
@@ -90,6 +104,41 @@ class FaultyProviderImpl final : public Provider, public ReadinessProvider {
       return EventStream(std::make_unique<WrappingSource>(std::move(stream), fault_, inner_));
     }
     return stream;
+  }
+
+  /// The provider options as the faulty provider (mis)reads them (S12).
+  Requirements Options(Requirements requirements) const {
+    nlohmann::json& options = requirements.provider_options;
+    if (!options.is_object()) return requirements;
+    switch (fault_) {
+      case ProviderFault::kIgnoresProviderOptions:
+        options = nlohmann::json::object();
+        break;
+      case ProviderFault::kMergesEveryScope: {
+        nlohmann::json merged = nlohmann::json::object();
+        for (const auto& [scope, fields] : options.items()) {
+          if (fields.is_object()) merged.update(fields);
+        }
+        options = {{"local", merged}};
+        break;
+      }
+      case ProviderFault::kThinkingOnlyWhenTrue:
+        if (options.contains("local") &&
+            options["local"].value("chat_template_kwargs", nlohmann::json::object())
+                    .value("enable_thinking", true) == false) {
+          options["local"].erase("chat_template_kwargs");
+        }
+        break;
+      case ProviderFault::kDropsManagedFields:
+        if (options.contains("local") && options["local"].is_object()) {
+          for (const char* managed : {"model", "messages", "stream", "stream_options"})
+            options["local"].erase(managed);
+        }
+        break;
+      default:
+        break;
+    }
+    return requirements;
   }
 
   void Close() override {
@@ -130,6 +179,12 @@ class FaultyProviderImpl final : public Provider, public ReadinessProvider {
         (void)listing.at("data").at(0).at("id").get<std::string>();  // throws on the wrong shape
         break;
       }
+      case ProviderFault::kBudgetPerRequest: {
+        // Health first, with the whole budget; then the listing, with the whole budget again.
+        ProviderReadiness health = inner_->CheckReady(std::nullopt, stop);
+        if (!model || health.status_code == std::nullopt) return health;
+        break;
+      }
       case ProviderFault::kProbeSendsPrompt:
         try {
           inner_->Generate({}, {.text = "ping"}, {});
@@ -163,6 +218,16 @@ class FaultyProviderImpl final : public Provider, public ReadinessProvider {
         break;
       case ProviderFault::kDropsStatus:
         if (!r.ready) r.status_code.reset();
+        break;
+      case ProviderFault::kRawBodyMessage:
+        if (!r.ready && r.status_code && *r.status_code >= 400) {
+          r.message = DirectGet(config_, "/v1/models").second;
+        }
+        break;
+      case ProviderFault::kUrlOnlyWhenRefused:
+        if (!r.ready && !r.status_code && !ConnectionRefused(config_)) {
+          r.message = "The server hung up before answering. Check that it is running.";
+        }
         break;
       case ProviderFault::kGenericErrorMessage:
         if (!r.ready && r.status_code && *r.status_code >= 400)
@@ -292,7 +357,9 @@ class HandRolledSession final : public SubjectSession {
     std::lock_guard lock(mutex_);
     if (close_called_) {
       if (!state_->faults.works_after_close) {
-        throw SubjectError("session_closed", "Session is closed",
+        throw SubjectError("session_closed",
+                           state_->faults.closed_message_prefixed ? "MyLib Session is closed"
+                                                                  : "Session is closed",
                            "Create a new Session for additional interactions.");
       }
       ++state_->after_close;

@@ -43,6 +43,13 @@ enum class ProviderFault {
   kAbandonKillsSession,     // S6: an abandoned stream closes the provider
   kSwallowsStreamErrors,    // S7: a failed stream ends with done
   kNotThreadSafe,           // S10: concurrent calls throw
+  kIgnoresProviderOptions,  // S12: provider options never reach the server
+  kMergesEveryScope,        // S12: every provider's scope is merged, not only its own
+  kThinkingOnlyWhenTrue,    // S12: LocalReasoning(false) sends nothing
+  kDropsManagedFields,      // S12: managed fields are silently dropped, not refused
+  kRawBodyMessage,          // R5, R15: the raw error body as the message
+  kUrlOnlyWhenRefused,      // R8: names the URL for a refused connection only
+  kBudgetPerRequest,        // R9: the budget applies to each request, not to the whole probe
 };
 
 /// The local provider with `fault` applied.
@@ -57,6 +64,7 @@ struct SessionFaults {
   bool run_many_reversed = false;      // S9
   bool wrong_no_probe_answer = false;  // R13
   bool close_keeps_streams = false;    // S11
+  bool closed_message_prefixed = false;  // S3 strict: "MyLib Session is closed"
 };
 
 /// A Subject imitating a session over the local provider, with `faults`. With

@@ -83,6 +83,16 @@ std::vector<FaultCase> Cases() {
       {"S9RunManyReversed", "S9", HandRolledSubject({.run_many_reversed = true}), F},
       {"S10NotThreadSafe", "S10", Wrapped("s10", ProviderFault::kNotThreadSafe), F},
       {"S11CloseKeepsStreams", "S11", HandRolledSubject({.close_keeps_streams = true}), F},
+      {"S12IgnoresProviderOptions", "S12", Wrapped("s12a", ProviderFault::kIgnoresProviderOptions),
+       F},
+      {"S12MergesEveryScope", "S12", Wrapped("s12b", ProviderFault::kMergesEveryScope), F},
+      {"S12ThinkingOnlyWhenTrue", "S12", Wrapped("s12c", ProviderFault::kThinkingOnlyWhenTrue), F},
+      {"S12DropsManagedFields", "S12", Wrapped("s12d", ProviderFault::kDropsManagedFields), F},
+      {"R5RawBodyMessage", "R5", Wrapped("r5r", ProviderFault::kRawBodyMessage), F},
+      {"R15RawBodyMessage", "R15", Wrapped("r15r", ProviderFault::kRawBodyMessage), F},
+      {"R8UrlOnlyWhenRefused", "R8", Wrapped("r8u", ProviderFault::kUrlOnlyWhenRefused), F},
+      {"R9BudgetPerRequest", "R9", Wrapped("r9p", ProviderFault::kBudgetPerRequest), F},
+      {"S3MessageNotExact", "S3", HandRolledSubject({.closed_message_prefixed = true}), N},
   };
 }
 
@@ -103,7 +113,7 @@ TEST_P(HandRolledControl, PassesWithoutFaults) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Clauses, HandRolledControl,
-                         ::testing::Values("R13", "S1", "S2", "S3", "S4", "S9", "S11"),
+                         ::testing::Values("R13", "S1", "S2", "S3", "S4", "S9", "S11", "S12"),
                          [](const ::testing::TestParamInfo<const char*>& p) {
                            return std::string(p.param);
                          });

@@ -30,7 +30,7 @@ TEST(ParseSelection, OnlyAndGroup) {
   EXPECT_FALSE(ParseSelection("", "", SubjectKind::kCpp).has_value());
   EXPECT_EQ(*ParseSelection("S5,R4", "", SubjectKind::kCpp),
             (std::vector<std::string>{"R4", "S5"}));
-  EXPECT_EQ(ParseSelection("", "S", SubjectKind::kAdapter)->size(), 11u);
+  EXPECT_EQ(ParseSelection("", "S", SubjectKind::kAdapter)->size(), 12u);
   EXPECT_THROW(ParseSelection("R99", "", SubjectKind::kCpp), std::invalid_argument);
   EXPECT_THROW(ParseSelection("W1", "", SubjectKind::kCpp), std::invalid_argument);
   EXPECT_THROW(ParseSelection("", "X", SubjectKind::kCpp), std::invalid_argument);

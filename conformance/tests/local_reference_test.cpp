@@ -8,9 +8,9 @@
 using provkit::conformance::ProviderConformance;
 
 INSTANTIATE_TEST_SUITE_P(Reference, ProviderConformance,
-                         ::testing::Values(provkit::conformance::CppProvider(
+                         provkit::conformance::ClauseCases(provkit::conformance::CppProvider(
                              "local-reference",
                              [](const provkit::Config& config) {
                                return std::make_unique<provkit::LocalProvider>(config);
                              })),
-                         provkit::conformance::SuiteSubjectName);
+                         provkit::conformance::ClauseCaseName);

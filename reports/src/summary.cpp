@@ -57,7 +57,7 @@ Summary Summarize(const Results& results, bool strict) {
       ++summary.must_total;
       if (clause->verdict == Verdict::kPass || clause->verdict == Verdict::kNonStrict)
         ++summary.must_passed;
-      if (catalog_clause.has_strict_part) {
+      if (catalog_clause.HasStrictPart()) {
         ++summary.should_total;
         if (clause->verdict == Verdict::kPass) ++summary.should_passed;
       }

@@ -47,11 +47,9 @@ json MessageJson(const Message& message) {
   return out;
 }
 
-// Merges `patch` into `target`: objects member by member, anything else
-// replaced. The top-level member `skip` is left alone.
-void MergeInto(json& target, const json& patch, std::string_view skip = {}) {
+// Merges `patch` into `target`: objects member by member, anything else replaced.
+void MergeInto(json& target, const json& patch) {
   for (const auto& [key, value] : patch.items()) {
-    if (!skip.empty() && key == skip) continue;
     json& slot = target[key];
     if (slot.is_object() && value.is_object()) {
       MergeInto(slot, value);
@@ -151,9 +149,8 @@ json BuildRequestBody(const Environment& environment, const Input& input,
   if (requirements.seed) body["seed"] = *requirements.seed;
   if (requirements.tool_choice) body["tool_choice"] = *requirements.tool_choice;
 
-  if (const json* local = Member(requirements.provider_options, kLocalScope);
-      local != nullptr && local->is_object()) {
-    MergeInto(body, *local, "stream");
+  if (const json* local = ScopedOptions(requirements.provider_options, kLocalScope)) {
+    MergeInto(body, *local);
   }
   if (stream) {
     body["stream"] = true;
@@ -162,6 +159,30 @@ json BuildRequestBody(const Environment& environment, const Input& input,
     options["include_usage"] = true;
   }
   return body;
+}
+
+const json* ScopedOptions(const json& provider_options, std::string_view scope) {
+  if (provider_options.is_null()) return nullptr;
+  if (!provider_options.is_object()) {
+    throw ConfigurationError("provider_options must be an object of scopes by provider name",
+                             "Pass e.g. {\"local\": {\"top_k\": 20}}.", "provider_options");
+  }
+  const json* options = Member(provider_options, scope);
+  if (options == nullptr || options->is_null()) return nullptr;
+  const std::string field = "provider_options." + std::string(scope);
+  if (!options->is_object()) {
+    throw ConfigurationError(field + " must be an object of request body fields",
+                             "Pass e.g. {\"" + std::string(scope) + "\": {\"top_k\": 20}}.", field);
+  }
+  for (const std::string_view managed : kManagedFields) {
+    if (options->contains(managed)) {
+      throw ConfigurationError(
+          field + "." + std::string(managed) + " would replace a field the provider manages",
+          "Remove it: the provider sets model, messages, stream and stream_options itself.",
+          field + "." + std::string(managed));
+    }
+  }
+  return options;
 }
 
 ToolCall MakeToolCall(std::string id, std::string name, std::string arguments_text) {

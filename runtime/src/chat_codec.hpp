@@ -2,6 +2,7 @@
 // streams.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -19,12 +20,22 @@ namespace provkit::chat {
 /// The provider_options scope the local provider merges into its request bodies.
 inline constexpr std::string_view kLocalScope = "local";
 
+/// The request body fields a provider sets itself; provider options may not replace them (S12).
+inline constexpr std::array<std::string_view, 4> kManagedFields = {"model", "messages", "stream",
+                                                                   "stream_options"};
+
+/// The options of `scope` in `provider_options` ({"local": {...}, "openai": {...}}), or nullptr
+/// when there are none. Throws ConfigurationError, naming the field, when `provider_options` or
+/// the scope is not an object, or when the scope sets a managed field (S12).
+const nlohmann::json* ScopedOptions(const nlohmann::json& provider_options, std::string_view scope);
+
 /// The request body of one turn: the system message from the instructions, the
 /// history (assistant tool calls, tool messages), tool results as role "tool",
 /// the user text, tools as function tools, the set sampling fields, and
 /// `stream:true` with `stream_options.include_usage` when streaming. Finally
 /// the object `requirements.provider_options["local"]` is merged in (objects
-/// merged key by key); it cannot turn streaming on or off.
+/// merged key by key). Throws ConfigurationError before anything is sent when
+/// the options are malformed or would replace a managed field (ScopedOptions).
 nlohmann::json BuildRequestBody(const Environment& environment, const Input& input,
                                 const Requirements& requirements,
                                 const std::optional<std::string>& model, bool stream);

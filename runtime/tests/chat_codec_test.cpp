@@ -102,29 +102,57 @@ TEST(ChatCodec, StreamingBodyAsksForUsage) {
   EXPECT_EQ(body["stream_options"], json({{"include_usage", true}}));
 }
 
-TEST(ChatCodec, MergesOnlyTheLocalProviderOptions) {
+TEST(ChatCodec, S12MergesOnlyTheLocalProviderOptions) {
+  RecordProperty("clause", "S12");
   Requirements requirements;
   requirements.provider_options = LocalReasoning(false);
   requirements.provider_options["local"]["top_k"] = 20;
-  requirements.provider_options["local"]["stream"] = true;
-  requirements.provider_options["local"]["stream_options"] = {{"continuous_usage_stats", true},
-                                                              {"include_usage", false}};
+  requirements.provider_options["local"]["chat_template_kwargs"]["custom"] = "x";
   requirements.provider_options["openai"] = {{"store", true}};
   const json streamed = BuildRequestBody({}, Input{.text = "x"}, requirements, std::nullopt, true);
-  EXPECT_EQ(streamed["chat_template_kwargs"], json({{"enable_thinking", false}}));
+  EXPECT_EQ(streamed["chat_template_kwargs"], json({{"enable_thinking", false}, {"custom", "x"}}));
   EXPECT_EQ(streamed["top_k"], 20);
   EXPECT_FALSE(streamed.contains("store"));
-  EXPECT_EQ(streamed["stream_options"],
-            json({{"continuous_usage_stats", true}, {"include_usage", true}}));
+  EXPECT_FALSE(streamed.contains("openai"));
+  EXPECT_EQ(streamed["stream_options"], json({{"include_usage", true}}));
   const json plain = BuildRequestBody({}, Input{.text = "x"}, requirements, std::nullopt, false);
   EXPECT_FALSE(plain.contains("stream"));
+  requirements.provider_options = LocalReasoning(true);
+  EXPECT_EQ(BuildRequestBody({}, Input{.text = "x"}, requirements, std::nullopt, false)
+                ["chat_template_kwargs"]["enable_thinking"],
+            true);
 }
 
-TEST(ChatCodec, NonObjectProviderOptionsAreIgnored) {
+TEST(ChatCodec, S12ManagedFieldsInProviderOptionsAreConfigurationErrors) {
+  RecordProperty("clause", "S12");
+  for (const std::string_view field : kManagedFields) {
+    Requirements requirements;
+    requirements.provider_options = {{"local", {{std::string(field), true}}}};
+    try {
+      BuildRequestBody({}, Input{.text = "x"}, requirements, "m", true);
+      ADD_FAILURE() << field << " was accepted";
+    } catch (const ConfigurationError& error) {
+      EXPECT_EQ(error.kind(), ErrorKind::kConfiguration);
+      EXPECT_NE(std::string(error.what()).find(std::string(field)), std::string::npos)
+          << error.what();
+      EXPECT_EQ(error.field(), "provider_options.local." + std::string(field));
+    }
+  }
+  // Another provider's scope may name the field: it never reaches this provider.
+  Requirements foreign;
+  foreign.provider_options = {{"openai", {{"model", "gpt"}}}};
+  EXPECT_NO_THROW(BuildRequestBody({}, Input{.text = "x"}, foreign, "m", false));
+}
+
+TEST(ChatCodec, MalformedProviderOptionsAreConfigurationErrors) {
   Requirements requirements;
   requirements.provider_options = {{"local", "oops"}};
-  EXPECT_NO_THROW(BuildRequestBody({}, Input{.text = "x"}, requirements, std::nullopt, false));
+  EXPECT_THROW(BuildRequestBody({}, Input{.text = "x"}, requirements, std::nullopt, false),
+               ConfigurationError);
   requirements.provider_options = json::array();
+  EXPECT_THROW(BuildRequestBody({}, Input{.text = "x"}, requirements, std::nullopt, false),
+               ConfigurationError);
+  requirements.provider_options = {{"local", nullptr}};
   EXPECT_NO_THROW(BuildRequestBody({}, Input{.text = "x"}, requirements, std::nullopt, false));
 }
 

@@ -1,4 +1,4 @@
-// Tests the clause catalog against CONTRACT.md's numbering, and readiness JSON conversion.
+// Tests the clause catalog against the contract's numbering (version 2), and readiness JSON conversion.
 #include "provkit/runtime/contract.hpp"
 
 #include <gtest/gtest.h>
@@ -11,26 +11,36 @@
 namespace provkit {
 namespace {
 
-TEST(Catalog, HasEveryClauseOfContractVersion1InOrder) {
+TEST(Catalog, HasEveryClauseOfContractVersion2InOrder) {
+  EXPECT_EQ(kContractVersion, 2);
   std::vector<std::string> expected;
   for (int i = 1; i <= 16; ++i) expected.push_back("R" + std::to_string(i));
-  for (int i = 1; i <= 11; ++i) expected.push_back("S" + std::to_string(i));
+  for (int i = 1; i <= 12; ++i) expected.push_back("S" + std::to_string(i));
   for (int i = 1; i <= 7; ++i) expected.push_back("W" + std::to_string(i));
   std::vector<std::string> actual;
   for (const Clause& clause : Clauses()) {
     actual.emplace_back(clause.id);
     EXPECT_EQ(GroupLetter(clause.group), clause.id.substr(0, 1)) << clause.id;
     EXPECT_FALSE(clause.title.empty()) << clause.id;
+    EXPECT_FALSE(clause.requirement.empty()) << clause.id;
   }
   EXPECT_EQ(actual, expected);
 }
 
-TEST(Catalog, StrictPartsAreR4R7R16) {
+TEST(Catalog, StrictPartsAreR4R7R16S3W3) {
   std::set<std::string_view> strict;
   for (const Clause& clause : Clauses()) {
-    if (clause.has_strict_part) strict.insert(clause.id);
+    if (clause.HasStrictPart()) strict.insert(clause.id);
   }
-  EXPECT_EQ(strict, (std::set<std::string_view>{"R4", "R7", "R16"}));
+  EXPECT_EQ(strict, (std::set<std::string_view>{"R4", "R7", "R16", "S3", "W3"}));
+}
+
+TEST(Catalog, S12IsNewInVersion2AndEveryOtherClauseIsFromVersion1) {
+  for (const Clause& clause : Clauses()) {
+    EXPECT_EQ(clause.since, clause.id == "S12" ? 2 : 1) << clause.id;
+    EXPECT_TRUE(clause.InVersion(kContractVersion)) << clause.id;
+  }
+  EXPECT_FALSE(FindClause("S12")->InVersion(1));
 }
 
 TEST(Catalog, WireClausesApplyOnlyToServers) {
@@ -39,6 +49,8 @@ TEST(Catalog, WireClausesApplyOnlyToServers) {
         << clause.id;
   }
   EXPECT_TRUE(FindClause("W6")->info_only);
+  EXPECT_FALSE(FindClause("R14")->AppliesTo(SubjectKind::kAdapter));
+  EXPECT_TRUE(FindClause("S12")->AppliesTo(SubjectKind::kAdapter));
   EXPECT_EQ(FindClause("R99"), nullptr);
 }
 

@@ -23,6 +23,10 @@ struct AdapterOptions {
   std::size_t max_line_bytes = std::size_t{4} << 20;
   /// Most output accepted from one adapter process (flooding is a protocol violation).
   std::size_t max_output_bytes = std::size_t{64} << 20;
+  /// A fresh adapter process for every clause (`--isolate`). Off: one process serves the whole
+  /// run, each clause in fresh sessions with counters read as deltas, and a new process starts
+  /// only after a crash, a step that timed out, a protocol violation or another harness error.
+  bool isolate = false;
 };
 
 /// One adapter process: started by the constructor (which performs the
@@ -41,18 +45,28 @@ class AdapterSubject final : public Subject {
   OneShotResult OneShot(OneShotCall call, const Config& config, const OneShotArgs& args) override;
   SubjectCounters Counters() override;
 
+  /// Marks the process untrusted: the factory starts a new one for the next clause.
+  void Retire() override;
+  /// Whether another clause may use this process (see AdapterOptions::isolate).
+  bool Reusable() const;
+
   /// The last lines the adapter wrote to stderr, for evidence.
   std::string StderrTail() const;
 
   class Process;
 
  private:
+  friend SubjectFactory AdapterSubjectFactory(AdapterOptions options);
+  /// Another subject on the same running process (the factory's reuse).
+  AdapterSubject(const AdapterSubject& running);
+  void Hello();
+
   std::shared_ptr<Process> process_;
   std::string name_;
   Capabilities capabilities_;
 };
 
-/// A factory making a fresh adapter process per clause.
+/// A factory of adapter subjects: one process for the run, or one per clause with `isolate`.
 SubjectFactory AdapterSubjectFactory(AdapterOptions options);
 
 }  // namespace provkit::conformance

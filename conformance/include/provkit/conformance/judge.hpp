@@ -50,6 +50,15 @@ struct ClauseCheck {
 /// provkit::Clauses(); every catalog clause has exactly one.
 std::span<const ClauseCheck> ClauseChecks() noexcept;
 
+/// The clause catalog as the Markdown of docs/contract.md's clause section: per group, a table of
+/// every clause (ID, title, kind of verdict, subjects) and then each clause's required part,
+/// strict part and how provkit judges it. docs/contract.md holds exactly this text between its
+/// `<!-- catalog:begin -->` and `<!-- catalog:end -->` markers (a test compares them).
+std::string ClauseCatalogMarkdown();
+
+/// "required", "required + strict", "strict" (no required part beyond answering) or "info".
+std::string_view ClauseKindLabel(const Clause& clause);
+
 /// The catalog clause IDs that apply to `kind`, in catalog order.
 std::vector<std::string> ClausesFor(SubjectKind kind);
 

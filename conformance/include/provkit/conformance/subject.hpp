@@ -140,6 +140,9 @@ class Subject {
   virtual OneShotResult OneShot(OneShotCall call, const Config& config,
                                 const OneShotArgs& args) = 0;
   virtual SubjectCounters Counters() = 0;
+  /// Called when a clause of this subject ended in a harness error: a subject that is shared
+  /// between clauses (an adapter process) must not be reused after it. Default: nothing.
+  virtual void Retire() {}
 };
 
 /// Makes a fresh subject for one clause. May throw HarnessError (the clause is ERROR).

@@ -1,14 +1,15 @@
-// The abstract GoogleTest suite: one TEST_P per clause; an implementer instantiates it with a
-// factory for their provider.
+// The GoogleTest suite (target provkit::conformance_gtest): one test per catalog clause, generated
+// from the catalog; an implementer instantiates it with a factory for their provider.
 //
 //     #include <provkit/conformance/suite.hpp>
 //     using provkit::conformance::ProviderConformance;
 //     INSTANTIATE_TEST_SUITE_P(MyProvider, ProviderConformance,
-//         ::testing::Values(provkit::conformance::CppProvider("my-provider",
+//         provkit::conformance::ClauseCases(provkit::conformance::CppProvider("my-provider",
 //             [](const provkit::Config& c) { return std::make_unique<MyProvider>(c); },
 //             {.tools = false})),
-//         provkit::conformance::SuiteSubjectName);
+//         provkit::conformance::ClauseCaseName);
 //
+// The tests are named after their clauses: MyProvider/ProviderConformance.Clause/R4.
 // Run the binary with PROVKIT_RESULTS_DIR=DIR to get DIR/<subject>.json, the
 // results file reports and CI gate on (docs/conformance.md).
 #pragma once
@@ -38,21 +39,34 @@ struct SuiteSubject {
 SuiteSubject CppProvider(std::string name, ProviderFactory factory, Capabilities capabilities = {},
                          JudgeOptions options = {});
 
-/// Test-name generator for INSTANTIATE_TEST_SUITE_P: the subject's name in CamelCase.
-std::string SuiteSubjectName(const ::testing::TestParamInfo<SuiteSubject>& info);
-void PrintTo(const SuiteSubject& subject, std::ostream* out);
+/// One test of the suite: a subject and the clause it is judged on.
+struct ClauseCase {
+  SuiteSubject subject;
+  std::string clause_id;
+  /// The test name carries the subject's name too (several subjects in one instantiation).
+  bool name_subject = false;
+};
 
-/// The abstract suite: every clause of the catalog that applies to C++
-/// subjects is one TEST_P (named after its clause ID, with the ID also recorded
-/// as the "clause" property). PASS and INFO pass; NON-STRICT passes with a
-/// "verdict" property (fails with PROVKIT_STRICT=1); SKIP is GTEST_SKIP with
-/// the reason; FAIL and ERROR fail with the reason and the evidence.
-class ProviderConformance : public ::testing::TestWithParam<SuiteSubject> {
+/// The suite's parameters: every catalog clause that applies to C++ subjects, in catalog order,
+/// for each subject. A clause added to the catalog becomes a test here with no other edit.
+::testing::internal::ParamGenerator<ClauseCase> ClauseCases(SuiteSubject subject);
+::testing::internal::ParamGenerator<ClauseCase> ClauseCases(std::vector<SuiteSubject> subjects);
+
+/// Test-name generator for INSTANTIATE_TEST_SUITE_P: the clause ID ("R4"), followed by the
+/// subject's name in CamelCase when several subjects share the instantiation ("R4MyProvider").
+std::string ClauseCaseName(const ::testing::TestParamInfo<ClauseCase>& info);
+void PrintTo(const SuiteSubject& subject, std::ostream* out);
+void PrintTo(const ClauseCase& test_case, std::ostream* out);
+
+/// The suite: each parameter judges one clause for one subject (the clause ID is also recorded
+/// as the "clause" property). PASS and INFO pass; NON-STRICT passes with a "verdict" property
+/// (fails with PROVKIT_STRICT=1); SKIP is GTEST_SKIP with the reason; FAIL and ERROR fail with
+/// the reason and the evidence.
+class ProviderConformance : public ::testing::TestWithParam<ClauseCase> {
  protected:
-  /// Judges `clause_id` for the parameter's subject, hands the result to the
-  /// results listener and turns the verdict into this test's outcome. A clause
-  /// ID not in the catalog fails the test.
-  void JudgeAndReport(std::string_view clause_id);
+  /// Judges the parameter's clause for its subject, hands the result to the results listener and
+  /// turns the verdict into this test's outcome. A clause ID not in the catalog fails the test.
+  void JudgeAndReport();
 };
 
 /// Records `result` for `subject` in the process's results (written by the

@@ -1,0 +1,124 @@
+// Conform: judging a subject, writing its results and JUnit, and the exit policy of a run.
+#include "provkit/conformance/conform.hpp"
+
+#include <cctype>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "provkit/conformance/provider_subject.hpp"
+#include "provkit/reports/file.hpp"
+#include "provkit/reports/junit.hpp"
+#include "provkit/runtime/local_provider.hpp"
+
+namespace provkit::conformance {
+namespace {
+
+SubjectFactory ReferenceFactory() {
+  return [] {
+    return std::make_unique<ProviderSubject>(
+        "local-reference",
+        [](const Config& config) { return std::make_unique<LocalProvider>(config); });
+  };
+}
+
+reports::Results Judge(const ConformRequest& request, const ProgressCallback& progress,
+                       std::optional<std::string>& reference_probe) {
+  switch (request.kind) {
+    case SubjectKind::kServer: {
+      reports::Results results = RunServerChecks(request.server, request.selection, progress);
+      const auto probe = results.configuration.find("reference_probe");
+      if (probe != results.configuration.end() && probe->is_object()) {
+        reference_probe = std::string(probe->value("ready", false) ? "READY" : "NOT READY") + " " +
+                          probe->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      }
+      return results;
+    }
+    case SubjectKind::kAdapter: {
+      reports::Results results = RunSubject(AdapterSubjectFactory(request.adapter), request.kind,
+                                            request.selection, request.options, progress);
+      results.configuration["adapter"] = request.adapter.command;
+      if (results.subject.name == "unknown") results.subject.name = request.adapter.command;
+      return results;
+    }
+    case SubjectKind::kCpp:
+      break;
+  }
+  return RunSubject(request.cpp_factory ? request.cpp_factory : ReferenceFactory(), request.kind,
+                    request.selection, request.options, progress);
+}
+
+}  // namespace
+
+std::string SubjectFileName(const std::string& name) {
+  std::string file;
+  for (const char c : name) {
+    const bool keep =
+        std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_' || c == '.';
+    const char next = keep ? c : '-';
+    if (next == '-' && !file.empty() && file.back() == '-') continue;
+    file += next;
+  }
+  while (!file.empty() && (file.front() == '-' || file.front() == '.')) file.erase(0, 1);
+  while (!file.empty() && file.back() == '-') file.pop_back();
+  return file.empty() ? "subject" : file;
+}
+
+ConformOutcome Conform(const ConformRequest& request, const ProgressCallback& progress) {
+  ConformOutcome outcome;
+  outcome.results = Judge(request, progress, outcome.reference_probe);
+  if (!request.name.empty()) outcome.results.subject.name = request.name;
+  if (request.baseline) reports::ApplyBaseline(outcome.results, *request.baseline);
+
+  const std::filesystem::path results_path =
+      !request.results_path.empty()
+          ? request.results_path
+          : request.out_dir / (SubjectFileName(outcome.results.subject.name) + ".json");
+  if (auto written = reports::WriteResultsFile(results_path, outcome.results); written.ok()) {
+    outcome.written.emplace_back("results", results_path);
+  } else {
+    outcome.write_error = written.error().ToString();
+  }
+  if (!request.junit_path.empty() && !outcome.write_error) {
+    reports::ReportOptions report_options;
+    report_options.strict = request.strict;
+    report_options.generated_at = outcome.results.generated_at;
+    const std::vector<reports::Results> runs = {outcome.results};
+    if (auto written = reports::WriteFileAtomically(request.junit_path,
+                                                    reports::RenderJunit(runs, report_options));
+        written.ok()) {
+      outcome.written.emplace_back("junit", request.junit_path);
+    } else {
+      outcome.write_error = written.error().ToString();
+    }
+  }
+
+  outcome.summary = reports::Summarize(outcome.results, request.strict);
+  bool harness_error = outcome.summary.Incomplete() || outcome.write_error.has_value();
+  for (const reports::ClauseResult& clause : outcome.results.clauses) {
+    if (clause.verdict == Verdict::kError &&
+        reports::GateOf(clause, request.strict) == reports::ClauseGate::kGates) {
+      harness_error = true;
+    }
+  }
+  outcome.status = harness_error             ? ConformStatus::kHarnessError
+                   : outcome.summary.Gates() ? ConformStatus::kFailures
+                                             : ConformStatus::kClean;
+  return outcome;
+}
+
+std::string ConformOutcome::SummaryLine() const {
+  std::string totals;
+  for (const Verdict verdict : reports::kAllVerdicts) {
+    if (summary.counts[verdict] == 0) continue;
+    totals += (totals.empty() ? "" : ", ") + std::to_string(summary.counts[verdict]) + " " +
+              std::string(VerdictName(verdict));
+  }
+  std::string line = results.subject.name + ": " + (totals.empty() ? "nothing judged" : totals);
+  if (!summary.stale.empty())
+    line += "; stale baseline entries gate: " + std::to_string(summary.stale.size());
+  if (summary.Incomplete()) line += "; the run is incomplete (an ERROR)";
+  if (write_error) line += "; " + *write_error;
+  return line + " -> exit " + std::to_string(static_cast<int>(status));
+}
+
+}  // namespace provkit::conformance
