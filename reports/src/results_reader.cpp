@@ -307,10 +307,12 @@ bool ReadResults(Walker& walker, const json& root, Results& results) {
                   results.contract_version)) {
     return false;
   }
-  if (results.contract_version != kContractVersion) {
+  // Older contract versions stay readable (a diff across an upgrade is what a maintainer
+  // wants); their expected clauses are the ones that version had (Clause::since).
+  if (results.contract_version < 1 || results.contract_version > kContractVersion) {
     return walker.Fail("contract_version", "results judged against contract version " +
                                                std::to_string(results.contract_version) +
-                                               "; this provkit knows contract version " +
+                                               "; this provkit knows contract versions 1 to " +
                                                std::to_string(kContractVersion));
   }
   if (!walker.String(root, "", "generated_at", results.generated_at)) return false;

@@ -25,7 +25,8 @@ std::vector<std::string> ExpectedClauses(const Results& results) {
     const bool wanted = results.selection
                             ? std::find(results.selection->begin(), results.selection->end(),
                                         clause.id) != results.selection->end()
-                            : clause.AppliesTo(results.subject.kind);
+                            : clause.AppliesTo(results.subject.kind) &&
+                                  clause.InVersion(results.contract_version);
     if (wanted) expected.emplace_back(clause.id);
   }
   return expected;

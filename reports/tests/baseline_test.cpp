@@ -34,7 +34,7 @@ TEST(BaselineTest, UnknownIdIsAnErrorWithFileAndLine) {
       ParseBaseline("S5 reason\n\nR99 no such clause\n", "ci/baseline.txt");
   ASSERT_FALSE(baseline);
   EXPECT_EQ(baseline.error().ToString(),
-            "ci/baseline.txt:3: 'R99' is not a clause of contract version 1");
+            "ci/baseline.txt:3: 'R99' is not a clause of contract version 2");
 }
 
 TEST(BaselineTest, ReasonIsMandatory) {

@@ -88,10 +88,17 @@ TEST(ResultsReaderTest, UnknownSchemaVersionIsNamed) {
   EXPECT_THAT(ErrorOf(document), HasSubstr("schema_version: expected an integer, found a string"));
 }
 
-TEST(ResultsReaderTest, OtherContractVersionsAreRefused) {
+TEST(ResultsReaderTest, UnknownContractVersionsAreRefusedOlderOnesRead) {
   nlohmann::json document = ValidDocument();
-  document["contract_version"] = 2;
-  EXPECT_THAT(ErrorOf(document), HasSubstr("judged against contract version 2"));
+  document["contract_version"] = kContractVersion + 1;
+  EXPECT_THAT(ErrorOf(document), HasSubstr("judged against contract version " +
+                                           std::to_string(kContractVersion + 1)));
+  document["contract_version"] = 0;
+  EXPECT_THAT(ErrorOf(document), HasSubstr("judged against contract version 0"));
+  document["contract_version"] = 1;
+  const Outcome<Results> read = ParseResults(document.dump(), "v1.json");
+  ASSERT_TRUE(read) << read.error().ToString();
+  EXPECT_EQ(read.value().contract_version, 1);
 }
 
 TEST(ResultsReaderTest, MissingFieldsAreNamedWithTheirPath) {
@@ -137,7 +144,7 @@ TEST(ResultsReaderTest, ClauseIdsMustBeInTheCatalogAndUnique) {
   nlohmann::json document = ValidDocument();
   document["clauses"][1]["clause"] = "R99";
   EXPECT_THAT(ErrorOf(document),
-              HasSubstr("clauses[1].clause: \"R99\" is not a clause of contract version 1"));
+              HasSubstr("clauses[1].clause: \"R99\" is not a clause of contract version 2"));
   document = ValidDocument();
   document["clauses"][3]["clause"] = document["clauses"][0]["clause"];
   EXPECT_THAT(ErrorOf(document),
