@@ -38,6 +38,11 @@ std::optional<std::string> ValidateServerUrl(std::string_view base_url) {
   if (!url) {
     return shown + " is not an http:// URL with a host (expected e.g. http://127.0.0.1:8080/v1)";
   }
+  const std::string_view rest = base_url.substr(base_url.find("://") + 3);
+  if (const std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
+      !authority.empty() && authority.back() == ':') {
+    return shown + ": the port after ':' is empty";
+  }
   if (url->scheme != "http") {
     return shown +
            ": https is not supported (the wire checks speak plain HTTP/1.1, TLS is not "
@@ -54,7 +59,16 @@ std::optional<std::string> ValidateServerUrl(std::string_view base_url) {
   return std::nullopt;
 }
 
-reports::ClauseResult JudgeServerClause(std::string_view clause_id, const ServerTarget& target) {
+namespace {
+
+/// The listing a whole run fetched once, shared by its clauses.
+struct Listing {
+  std::optional<std::vector<std::string>> ids;
+  std::string problem;
+};
+
+reports::ClauseResult Judge(std::string_view clause_id, const ServerTarget& target,
+                            const Listing* listing) {
   const auto start = std::chrono::steady_clock::now();
   reports::ClauseResult result;
   const Clause* clause = FindClause(clause_id);
@@ -73,6 +87,7 @@ reports::ClauseResult JudgeServerClause(std::string_view clause_id, const Server
   } else {
     try {
       internal::WireRun run(clause_id, target, *ParseUrl(target.base_url));
+      if (listing != nullptr) run.UseListing(listing->ids, listing->problem);
       check(run);
       result = run.Finish(0);
     } catch (const std::exception& error) {
@@ -82,6 +97,12 @@ reports::ClauseResult JudgeServerClause(std::string_view clause_id, const Server
   }
   result.duration_ms = MsSince(start);
   return result;
+}
+
+}  // namespace
+
+reports::ClauseResult JudgeServerClause(std::string_view clause_id, const ServerTarget& target) {
+  return Judge(clause_id, target, nullptr);
 }
 
 ProviderReadiness ReferenceProbe(const ServerTarget& target) {
@@ -111,23 +132,29 @@ reports::Results RunServerChecks(const ServerTarget& target,
                         {"request_timeout_ms", target.request_timeout.count()},
                         {"clause_budget_ms", target.clause_budget.count()}};
 
-  // The model every chat check and the reference probe use: the given one, else the first listed.
+  // The listing, fetched once for every clause, and the model the chat checks and the
+  // reference probe use: the given one, else the first listed.
   ServerTarget used = target;
+  std::optional<Listing> listing;
+  if (!ValidateServerUrl(target.base_url) && target.request_timeout.count() > 0) {
+    ServerTarget listing_target = target;
+    listing_target.clause_budget = target.request_timeout;
+    internal::WireRun fetch("W2", listing_target, *ParseUrl(target.base_url));
+    listing = Listing{fetch.ListedIds(), fetch.listing_problem()};
+    if (!target.model && listing->ids && !listing->ids->empty()) {
+      used.model = listing->ids->front();
+    }
+  }
   if (target.model) {
     configuration["model_used"] = *target.model;
     configuration["model_source"] = "given";
-  } else if (!ValidateServerUrl(target.base_url)) {
-    ServerTarget listing_target = target;
-    listing_target.clause_budget = target.request_timeout;
-    internal::WireRun listing("W2", listing_target, *ParseUrl(target.base_url));
-    if (const std::optional<std::string>& model = listing.Model()) {
-      used.model = model;
-      configuration["model_used"] = wire::Printable(*model, 200);
-      configuration["model_source"] = "first listed";
-    } else {
-      configuration["model_used"] = nullptr;
-      configuration["model_source"] = "none: " + listing.listing_problem();
-    }
+  } else if (used.model) {
+    configuration["model_used"] = wire::Printable(*used.model, 200);
+    configuration["model_source"] = "first listed";
+  } else {
+    configuration["model_used"] = nullptr;
+    configuration["model_source"] =
+        "none: " + (listing ? listing->problem : std::string("the URL cannot be checked"));
   }
 
   reports::Results results = reports::NewResults(subject, configuration);
@@ -135,7 +162,7 @@ reports::Results RunServerChecks(const ServerTarget& target,
   const std::vector<std::string> ids = clauses ? *clauses : ClausesFor(SubjectKind::kServer);
   int done = 0;
   for (const std::string& id : ids) {
-    reports::ClauseResult result = JudgeServerClause(id, used);
+    reports::ClauseResult result = Judge(id, used, listing ? &*listing : nullptr);
     ++done;
     if (progress) progress(result, done, static_cast<int>(ids.size()));
     results.Add(std::move(result));

@@ -198,8 +198,13 @@ const std::optional<std::vector<std::string>>& WireRun::ListedIds() {
     if (const auto found = doc->find("data"); found != doc->end() && found->is_array())
       data = &*found;
   }
-  if (answer.status != 200 || data == nullptr) {
+  if (answer.status != 200) {
     listing_problem_ = "GET " + models_path_ + " answered " + Brief(answer);
+    return listed_ids_;
+  }
+  if (data == nullptr) {
+    listing_problem_ = "GET " + models_path_ + " answered 200 with no \"data\" list (" +
+                       (doc ? "" : "not JSON: ") + Excerpt(answer.body) + ")";
     return listed_ids_;
   }
   std::vector<std::string> ids;
@@ -212,6 +217,12 @@ const std::optional<std::vector<std::string>>& WireRun::ListedIds() {
   if (ids.empty()) listing_problem_ = "GET " + models_path_ + " lists no model";
   listed_ids_ = std::move(ids);
   return listed_ids_;
+}
+
+void WireRun::UseListing(std::optional<std::vector<std::string>> ids, std::string problem) {
+  listing_fetched_ = true;
+  listed_ids_ = std::move(ids);
+  listing_problem_ = std::move(problem);
 }
 
 const std::optional<std::string>& WireRun::Model() {

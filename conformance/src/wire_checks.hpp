@@ -47,6 +47,8 @@ class WireRun {
   const std::optional<std::vector<std::string>>& ListedIds();
   /// Why the listing could not be read, or why it named no model.
   const std::string& listing_problem() const { return listing_problem_; }
+  /// Uses a listing fetched before (by the run this clause is part of) instead of fetching it.
+  void UseListing(std::optional<std::vector<std::string>> ids, std::string problem);
 
   /// A required part: FAIL when `ok` is false. Returns `ok`.
   bool Require(bool ok, std::string_view expectation, std::string_view observation);

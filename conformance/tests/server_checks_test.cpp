@@ -92,6 +92,9 @@ TEST(ValidateServerUrl, RefusesWhatTheWireChecksCannotTalkTo) {
   ASSERT_TRUE(tls.has_value());
   EXPECT_NE(tls->find("TLS is not implemented"), std::string::npos) << *tls;
   EXPECT_TRUE(ValidateServerUrl("http://a b/v1").has_value());
+  const auto no_port = ValidateServerUrl("http://127.0.0.1:/v1");
+  ASSERT_TRUE(no_port.has_value());
+  EXPECT_NE(no_port->find("the port after ':' is empty"), std::string::npos) << *no_port;
   EXPECT_TRUE(ValidateServerUrl("http://host/v1\r\nX-Injected: 1").has_value());
   const auto escape = ValidateServerUrl("\x1b]0;x\x07");
   ASSERT_TRUE(escape.has_value());
