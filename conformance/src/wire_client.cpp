@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <functional>
@@ -203,10 +204,13 @@ std::string Printable(std::string_view text, std::size_t limit) {
 
 std::string FormatDuration(double milliseconds) {
   char text[32];
-  if (milliseconds >= 1000 && static_cast<long long>(milliseconds) % 1000 == 0) {
-    std::snprintf(text, sizeof text, "%lld s", static_cast<long long>(milliseconds) / 1000);
-  } else if (milliseconds >= 1000) {
-    std::snprintf(text, sizeof text, "%.1f s", milliseconds / 1000);
+  if (milliseconds >= 995) {
+    const long long tenths = std::llround(milliseconds / 100);
+    if (tenths % 10 == 0) {
+      std::snprintf(text, sizeof text, "%lld s", tenths / 10);
+    } else {
+      std::snprintf(text, sizeof text, "%lld.%lld s", tenths / 10, tenths % 10);
+    }
   } else {
     std::snprintf(text, sizeof text, "%.1f ms", milliseconds);
   }

@@ -63,6 +63,15 @@ TEST(Printable, ClipsAtACharacterBoundaryAndNamesTheSize) {
   EXPECT_EQ(Printable("short", 10), "short");
 }
 
+TEST(Printable, DurationsAndSizesReadAsAPersonWritesThem) {
+  EXPECT_EQ(FormatDuration(9999), "10 s");
+  EXPECT_EQ(FormatDuration(1500), "1.5 s");
+  EXPECT_EQ(FormatDuration(500), "500.0 ms");
+  EXPECT_EQ(FormatBytes(4 * 1024 * 1024), "4 MiB");
+  EXPECT_EQ(FormatBytes(64 * 1024), "64 KiB");
+  EXPECT_EQ(FormatBytes(1000), "1000 bytes");
+}
+
 TEST(WireClient, ReadsAContentLengthBodyAndKeepsTheConnection) {
   RawHttpServer server(Sends(Answer("200 OK", "application/json", R"({"a":1})"), true));
   WireClient client = ClientFor(server);
