@@ -22,6 +22,7 @@ constexpr std::size_t kMaxRequestRecords = 64;
 constexpr std::size_t kExcerptBytes = 200;
 constexpr std::size_t kRecordBodyBytes = 600;
 constexpr int kMaxJsonDepth = 64;
+constexpr std::size_t kMaxJsonValues = 100000;
 constexpr int kKeepAliveRequests = 20;
 constexpr int kLatencyRequests = 50;
 
@@ -42,10 +43,13 @@ std::string_view Trim(std::string_view text) {
   return text;
 }
 
-/// Nesting deeper than `max_depth` (strings skipped): refused before parsing,
-/// since copying or printing such a document recurses once per level.
-bool NestsDeeperThan(std::string_view text, int max_depth) {
+/// Why `text` is refused before parsing, or nullopt: nesting deeper than
+/// kMaxJsonDepth (copying or printing it recurses once per level), or more than
+/// kMaxJsonValues values (each costs tens of bytes in memory, so 4 MiB of "[0,0,..."
+/// would cost far more than the body). Strings are skipped.
+std::optional<std::string> RefusedJson(std::string_view text) {
   int depth = 0;
+  std::size_t values = 0;
   bool in_string = false;
   bool escaped = false;
   for (const char c : text) {
@@ -60,17 +64,29 @@ bool NestsDeeperThan(std::string_view text, int max_depth) {
     } else if (c == '"') {
       in_string = true;
     } else if (c == '[' || c == '{') {
-      if (++depth > max_depth) return true;
+      if (++depth > kMaxJsonDepth) {
+        return "JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels";
+      }
+      ++values;
     } else if (c == ']' || c == '}') {
       --depth;
+    } else if (c == ',') {
+      ++values;
+    }
+    if (values > kMaxJsonValues) {
+      return "JSON holding more than " + std::to_string(kMaxJsonValues) + " values";
     }
   }
-  return false;
+  return std::nullopt;
 }
 
-/// The body as JSON, or nullopt when it is not JSON (or nests absurdly deep).
-std::optional<json> ParseJson(std::string_view text) {
-  if (NestsDeeperThan(text, kMaxJsonDepth)) return std::nullopt;
+/// The body as JSON, or nullopt when it is not JSON or RefusedJson refuses it
+/// (then `why`, when given, says so).
+std::optional<json> ParseJson(std::string_view text, std::string* why = nullptr) {
+  if (std::optional<std::string> refused = RefusedJson(text)) {
+    if (why != nullptr) *why = std::move(*refused);
+    return std::nullopt;
+  }
   json doc = json::parse(text, nullptr, false);
   if (doc.is_discarded()) return std::nullopt;
   return doc;
@@ -403,10 +419,15 @@ void CheckW2(WireRun& run) {
   if (!run.RequireAnswer(answer, "GET " + path)) return;
   run.Observe(Brief(answer));
   if (!run.Require(answer.status == 200, "GET " + path + " answers 200", Brief(answer))) return;
-  const std::optional<json> doc = ParseJson(answer.body);
+  std::string refused;
+  const std::optional<json> doc = ParseJson(answer.body, &refused);
   const std::string shape =
       "the body is {\"object\":\"list\",\"data\":[{\"id\":<string>,\"object\":\"model\",...}]}";
-  if (!run.Require(doc.has_value(), shape, "not JSON: " + Excerpt(answer.body))) return;
+  if (!run.Require(
+          doc.has_value(), shape,
+          (refused.empty() ? "not JSON: " : refused + ", not judged: ") + Excerpt(answer.body))) {
+    return;
+  }
   if (!run.Require(doc->is_object(), shape, "not a JSON object: " + Excerpt(answer.body))) return;
   const auto object = doc->find("object");
   if (!run.Require(object != doc->end() && *object == "list", shape,
@@ -523,9 +544,7 @@ void CheckW4(WireRun& run) {
   const std::string chunks_expected = "every data: event holds a chat.completion.chunk object";
   int chunks = 0;
   std::optional<std::size_t> done_at;
-  const json* last_chunk = nullptr;
-  std::vector<json> parsed;
-  parsed.reserve(answer.events.size());
+  std::optional<json> last_chunk;  // only the last is kept: memory stays one event's worth
   for (std::size_t i = 0; i < answer.events.size(); ++i) {
     const std::string& data = answer.events[i];
     if (Trim(data) == "[DONE]") {
@@ -554,10 +573,9 @@ void CheckW4(WireRun& run) {
       return;
     }
     ++chunks;
-    parsed.push_back(std::move(*chunk));
+    last_chunk = std::move(chunk);
   }
-  if (!parsed.empty()) last_chunk = &parsed.back();
-  const bool usage_last = last_chunk != nullptr && last_chunk->contains("usage") &&
+  const bool usage_last = last_chunk.has_value() && last_chunk->contains("usage") &&
                           (*last_chunk)["usage"].is_object() && last_chunk->contains("choices") &&
                           (*last_chunk)["choices"].is_array() && (*last_chunk)["choices"].empty();
   run.Note(std::to_string(answer.events.size()) + " events, " + std::to_string(chunks) +
@@ -572,7 +590,7 @@ void CheckW4(WireRun& run) {
   run.Require(usage_last,
               "with stream_options.include_usage the last chunk carries \"usage\" and empty "
               "\"choices\"",
-              last_chunk == nullptr ? "no chunk" : "the last chunk is " + Dump(*last_chunk));
+              !last_chunk ? "no chunk" : "the last chunk is " + Dump(*last_chunk));
 }
 
 void CheckW5(WireRun& run) {

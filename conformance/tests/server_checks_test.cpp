@@ -552,6 +552,14 @@ std::vector<HostileCase> HostileCases() {
                                         filler, kGiB));
        },
        {{"W2", "the body exceeds 4 MiB"}}},
+      {"4 MB listing of two million JSON values (models)",
+       [] {
+         std::string body = R"({"object":"list","data":[)";
+         for (int i = 0; i < 2000000; ++i) body += "0,";
+         body += "0]}";
+         return On("/v1/models", Sends(Answer("200 OK", "application/json", body)));
+       },
+       {{"W2", "JSON holding more than 100000 values, not judged"}}},
       {"100 MB of headers (health)",
        [=] {
          return On("/health",
