@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "clause_run.hpp"
+#include "wire_checks.hpp"
 
 namespace provkit::conformance {
 namespace internal {
@@ -253,17 +254,6 @@ namespace {
 
 using internal::ClauseRun;
 
-// The W checks run against a URL (server_checks.cpp); their one-line summaries.
-constexpr ClauseCheck kWireSummaries[] = {
-    {"W1", "GET /health: 200 with status, or 404"},
-    {"W2", "GET <base>/models: an OpenAI model list"},
-    {"W3", "chat completion for an unlisted model: 404/400 with an error envelope"},
-    {"W4", "streaming: event-stream, chunks, [DONE], usage chunk"},
-    {"W5", "20 sequential requests over one HTTP/1.1 connection"},
-    {"W6", "median and p99 latency of /health and /models over 50 requests"},
-    {"W7", "stream errors: error event, whether [DONE] follows"},
-};
-
 /// The provider check of `clause_id`, or nullptr (W clauses have none).
 const internal::CheckEntry* FindCheck(std::string_view clause_id) {
   for (const auto table : {internal::ReadinessChecks(), internal::SessionChecks()}) {
@@ -280,8 +270,8 @@ std::vector<ClauseCheck> AllChecks() {
     if (const internal::CheckEntry* entry = FindCheck(clause.id)) {
       checks.push_back({entry->clause_id, entry->summary});
     }
-    for (const ClauseCheck& wire : kWireSummaries) {
-      if (wire.clause_id == clause.id) checks.push_back(wire);
+    if (internal::WireCheck(clause.id) != nullptr) {
+      checks.push_back({clause.id, internal::WireCheckSummary(clause.id)});
     }
   }
   return checks;
