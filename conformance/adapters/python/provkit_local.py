@@ -391,9 +391,7 @@ class LocalProvider:
         for key in ("temperature", "top_p", "max_tokens", "seed", "tool_choice"):
             if requirements.get(key) is not None:
                 body[key] = requirements[key]
-        scoped = (requirements.get("provider_options") or {}).get(self.name)
-        if isinstance(scoped, dict):
-            body.update(scoped)
+        body.update(scoped_options(requirements, self.name))
         return body
 
     def _post(self, body, phase):
@@ -595,6 +593,24 @@ def sse_data(response):
                     data_lines.append(value)
     if data_lines:
         yield "\n".join(data_lines)
+
+
+MANAGED_FIELDS = ("model", "messages", "stream", "stream_options")
+
+
+def scoped_options(requirements, scope):
+    """The provider options under `scope` (S12); one that would replace a managed field is refused."""
+    options = requirements.get("provider_options") or {}
+    scoped = options.get(scope) if isinstance(options, dict) else None
+    if scoped is None:
+        return {}
+    if not isinstance(scoped, dict):
+        raise ProviderError("configuration", f"provider_options['{scope}'] must be an object")
+    for key in MANAGED_FIELDS:
+        if key in scoped:
+            raise ProviderError("configuration", f"provider option '{key}' would replace a field the provider "
+                                f"manages", f"Remove '{key}' from provider_options['{scope}'].")
+    return scoped
 
 
 def new_output():
