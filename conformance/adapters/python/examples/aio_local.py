@@ -1,5 +1,5 @@
 # A small asyncio provider library (the "existing async library" the 60-line example adapter wraps).
-"""aio_local: an async OpenAI-compatible client with Session semantics, standard library only.
+"""aio_local: an async OpenAI-compatible client with Session semantics, standard library only (Python 3.11+).
 
 Everything runs on the caller's event loop: keep-alive connections from a pool of asyncio
 streams, SSE streaming as an async generator, a readiness probe bounded by its budget.
