@@ -1,8 +1,6 @@
 // A local OpenAI-compatible provider with Session semantics and a readiness probe, Node.js standard library only.
-'use strict';
-
-const http = require('node:http');
-const https = require('node:https');
+import http from 'node:http';
+import https from 'node:https';
 
 const MAX_PROBE_BODY = 1 << 20;
 const MAX_TURN_BODY = 16 << 20;
@@ -54,6 +52,25 @@ class Config {
 // ------------------------------------------------------------------ messages
 
 /** True for a JSON object (not null, not an array). */
+const MANAGED_FIELDS = ['model', 'messages', 'stream', 'stream_options'];
+
+/** The provider options under `scope` (S12); one that would replace a managed field is refused. */
+function scopedOptions(requirements, scope) {
+  const options = requirements.provider_options;
+  const scoped = options && typeof options === 'object' ? options[scope] : undefined;
+  if (scoped === undefined || scoped === null) return {};
+  if (typeof scoped !== 'object' || Array.isArray(scoped)) {
+    throw new ProviderError('configuration', `provider_options['${scope}'] must be an object`);
+  }
+  for (const key of MANAGED_FIELDS) {
+    if (Object.hasOwn(scoped, key)) {
+      throw new ProviderError('configuration', `provider option '${key}' would replace a field the provider manages`,
+                              `Remove '${key}' from provider_options['${scope}'].`);
+    }
+  }
+  return scoped;
+}
+
 function isObject(value) {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
@@ -317,8 +334,7 @@ class LocalProvider {
     for (const key of ['temperature', 'top_p', 'max_tokens', 'seed', 'tool_choice']) {
       if (requirements[key] !== undefined && requirements[key] !== null) body[key] = requirements[key];
     }
-    const scoped = (requirements.provider_options || {})[this.name];
-    if (scoped && typeof scoped === 'object') Object.assign(body, scoped);
+    Object.assign(body, scopedOptions(requirements, this.name));
     return body;
   }
 
@@ -643,4 +659,4 @@ const oneShot = {
   },
 };
 
-module.exports = { Config, LocalProvider, ProviderError, Session, withSession, oneShot, NO_PROBE_MESSAGE };
+export { Config, LocalProvider, ProviderError, Session, withSession, oneShot, NO_PROBE_MESSAGE, scopedOptions };

@@ -6,6 +6,7 @@ reject every call (S1-S4). LocalProvider: keep-alive connections from a pool
 (S5, S9), SSE streaming (S6-S8, S11), and a readiness probe meeting R1-R16.
 """
 
+import codecs
 import http.client
 import json
 import socket
@@ -273,12 +274,17 @@ class LocalProvider:
             self.pool.release(conn, reusable and not guard.fired)
 
     def check_ready(self, model=None):
+        deadline = time.monotonic() + self.config.probe_budget
+        return drive_probe(self.readiness_steps(model), lambda path: self._probe_get(path, deadline))
+
+    def readiness_steps(self, model):
+        """The probe without I/O: yields each path to GET and receives (status, body bytes or None
+        when over the limit); a transport failure is thrown in as a ProviderError. Returns the record."""
         verified_if_set = False if model is not None else None
         result = {"ready": False, "provider": self.name, "status_code": None, "message": None,
                   "model": model, "model_verified": verified_if_set}
-        deadline = time.monotonic() + self.config.probe_budget
         try:
-            health_status, health_body = self._probe_get(self.config.root_path + "/health", deadline)
+            health_status, health_body = yield self.config.root_path + "/health"
         except ProviderError as exc:
             if exc.kind == "cancelled":
                 raise
@@ -291,7 +297,7 @@ class LocalProvider:
         health_absent = health_status in (404, 405, 501)
         health_ok = health_status < 400
         try:
-            models_status, models_body = self._probe_get(self.config.base_path + "/models", deadline)
+            models_status, models_body = yield self.config.base_path + "/models"
         except ProviderError as exc:
             if exc.kind == "cancelled":
                 raise
@@ -391,9 +397,7 @@ class LocalProvider:
         for key in ("temperature", "top_p", "max_tokens", "seed", "tool_choice"):
             if requirements.get(key) is not None:
                 body[key] = requirements[key]
-        scoped = (requirements.get("provider_options") or {}).get(self.name)
-        if isinstance(scoped, dict):
-            body.update(scoped)
+        body.update(scoped_options(requirements, self.name))
         return body
 
     def _post(self, body, phase):
@@ -470,84 +474,123 @@ class LocalProvider:
     def _events(self, conn, response):
         reusable = False
         started = time.monotonic()
-        output = new_output()
-        text_parts, reasoning_parts = [], []  # joined at the end: += on a dict entry copies the whole text
-        calls = {}
+        builder = StreamBuilder()
         try:
             yield {"type": "start"}
-            saw_done = False
-            finished = False
             for data in sse_data(response):
-                if data == "[DONE]":
-                    saw_done = True
+                yield from builder.feed(data)
+                if builder.saw_done:
                     break
-                try:
-                    chunk = json.loads(data)
-                except ValueError as exc:
-                    raise ProviderError("stream_failure", f"Malformed stream chunk: {data[:100]}") from exc
-                if not isinstance(chunk, dict):
-                    raise ProviderError("stream_failure", f"Malformed stream chunk: {data[:100]}")
-                if "error" in chunk:
-                    message = error_message(data) or "error event in the stream"
-                    raise ProviderError("stream_failure", f"The server reported an error mid-stream: {message}")
-                output["response_id"] = output["response_id"] or chunk.get("id") or ""
-                choices = chunk.get("choices")
-                if choices is not None and not isinstance(choices, list):
-                    raise ProviderError("stream_failure", f"Malformed stream chunk (`choices` is not a list): "
-                                        f"{data[:100]}")
-                for choice in choices or []:
-                    if not isinstance(choice, dict):
-                        continue  # carries nothing readable, as in the reference runtime
-                    delta = choice.get("delta")
-                    if not isinstance(delta, dict):
-                        delta = {}
-                    if delta.get("content"):
-                        text_parts.append(delta["content"])
-                        yield {"type": "text_delta", "delta": delta["content"]}
-                    reasoning = delta.get("reasoning_content") or delta.get("reasoning")
-                    if reasoning:
-                        reasoning_parts.append(reasoning)
-                        yield {"type": "reasoning_delta", "delta": reasoning}
-                    for fragment in delta.get("tool_calls") or []:
-                        index = fragment.get("index", 0)
-                        call = calls.setdefault(index, {"id": "", "name": "", "arguments_text": ""})
-                        function = fragment.get("function") or {}
-                        call["id"] = call["id"] or fragment.get("id") or ""
-                        call["name"] += function.get("name") or ""
-                        piece = function.get("arguments") or ""
-                        call["arguments_text"] += piece
-                        yield {"type": "tool_call_delta", "tool_index": index, "delta": piece,
-                               "tool_call": {"id": call["id"], "name": call["name"]}}
-                    if choice.get("finish_reason"):
-                        for index in sorted(calls):
-                            call = make_tool_call(calls[index]["id"], calls[index]["name"],
-                                                  calls[index]["arguments_text"])
-                            output["tool_calls"].append(call)
-                            yield {"type": "tool_call", "tool_call": call}
-                        calls = {}
-                        output["finish_reason"] = choice["finish_reason"]
-                        finished = True
-                        yield {"type": "finish", "finish_reason": choice["finish_reason"]}
-                if chunk.get("usage"):
-                    output["usage"] = make_usage(chunk["usage"])
-                    yield {"type": "usage", "usage": output["usage"]}
-            if not saw_done:
-                raise ProviderError("stream_failure", "The stream ended before [DONE]")
-            if not finished and calls:
-                for index in sorted(calls):
-                    output["tool_calls"].append(make_tool_call(calls[index]["id"], calls[index]["name"],
-                                                               calls[index]["arguments_text"]))
+            builder.check_complete()
             reusable = not response.will_close and _drain(response)
-            output["text"] = "".join(text_parts)
-            output["reasoning"] = "".join(reasoning_parts)
-            output["timing"] = {"total_us": int((time.monotonic() - started) * 1e6), "time_to_first_token_us": None}
-            yield {"type": "done", "output": output}
+            yield builder.done(int((time.monotonic() - started) * 1e6))
         except (OSError, http.client.HTTPException) as exc:
             if self.pool.closed:
                 raise ProviderError("cancelled", "The session was closed during the stream") from exc
             raise ProviderError("stream_failure", f"The stream failed: {exc}") from exc
         finally:
             self.pool.release(conn, reusable)
+
+
+def drive_probe(steps, get):
+    """Runs readiness_steps with `get(path) -> (status, body)`; its ProviderErrors go back into the steps."""
+    try:
+        path = next(steps)
+        while True:
+            try:
+                reply = get(path)
+            except ProviderError as exc:
+                path = steps.throw(exc)
+            else:
+                path = steps.send(reply)
+    except StopIteration as end:
+        return end.value
+
+
+class StreamBuilder:
+    """Chat completion chunks (SSE data strings) to protocol events and the final output, without I/O."""
+
+    def __init__(self):
+        self.output = new_output()
+        self.text_parts, self.reasoning_parts = [], []  # joined at the end: += on a dict entry copies the text
+        self.calls = {}
+        self.saw_done = False
+        self.finished = False
+
+    def feed(self, data):
+        """The events one SSE data string carries; raises ProviderError stream_failure for a bad one."""
+        if data == "[DONE]":
+            self.saw_done = True
+            return []
+        try:
+            chunk = json.loads(data)
+        except ValueError as exc:
+            raise ProviderError("stream_failure", f"Malformed stream chunk: {data[:100]}") from exc
+        if not isinstance(chunk, dict):
+            raise ProviderError("stream_failure", f"Malformed stream chunk: {data[:100]}")
+        if "error" in chunk:
+            message = error_message(data) or "error event in the stream"
+            raise ProviderError("stream_failure", f"The server reported an error mid-stream: {message}")
+        output = self.output
+        output["response_id"] = output["response_id"] or chunk.get("id") or ""
+        choices = chunk.get("choices")
+        if choices is not None and not isinstance(choices, list):
+            raise ProviderError("stream_failure", f"Malformed stream chunk (`choices` is not a list): {data[:100]}")
+        events = []
+        for choice in choices or []:
+            if not isinstance(choice, dict):
+                continue  # carries nothing readable, as in the reference runtime
+            delta = choice.get("delta")
+            if not isinstance(delta, dict):
+                delta = {}
+            if delta.get("content"):
+                self.text_parts.append(delta["content"])
+                events.append({"type": "text_delta", "delta": delta["content"]})
+            reasoning = delta.get("reasoning_content") or delta.get("reasoning")
+            if reasoning:
+                self.reasoning_parts.append(reasoning)
+                events.append({"type": "reasoning_delta", "delta": reasoning})
+            for fragment in delta.get("tool_calls") or []:
+                index = fragment.get("index", 0)
+                call = self.calls.setdefault(index, {"id": "", "name": "", "arguments_text": ""})
+                function = fragment.get("function") or {}
+                call["id"] = call["id"] or fragment.get("id") or ""
+                call["name"] += function.get("name") or ""
+                piece = function.get("arguments") or ""
+                call["arguments_text"] += piece
+                events.append({"type": "tool_call_delta", "tool_index": index, "delta": piece,
+                               "tool_call": {"id": call["id"], "name": call["name"]}})
+            if choice.get("finish_reason"):
+                for index in sorted(self.calls):
+                    call = make_tool_call(self.calls[index]["id"], self.calls[index]["name"],
+                                          self.calls[index]["arguments_text"])
+                    output["tool_calls"].append(call)
+                    events.append({"type": "tool_call", "tool_call": call})
+                self.calls = {}
+                output["finish_reason"] = choice["finish_reason"]
+                self.finished = True
+                events.append({"type": "finish", "finish_reason": choice["finish_reason"]})
+        if chunk.get("usage"):
+            output["usage"] = make_usage(chunk["usage"])
+            events.append({"type": "usage", "usage": output["usage"]})
+        return events
+
+    def check_complete(self):
+        """Raises stream_failure unless [DONE] arrived."""
+        if not self.saw_done:
+            raise ProviderError("stream_failure", "The stream ended before [DONE]")
+
+    def done(self, total_us):
+        """The done event with the whole output."""
+        output = self.output
+        if not self.finished and self.calls:
+            for index in sorted(self.calls):
+                output["tool_calls"].append(make_tool_call(self.calls[index]["id"], self.calls[index]["name"],
+                                                           self.calls[index]["arguments_text"]))
+        output["text"] = "".join(self.text_parts)
+        output["reasoning"] = "".join(self.reasoning_parts)
+        output["timing"] = {"total_us": total_us, "time_to_first_token_us": None}
+        return {"type": "done", "output": output}
 
 
 def _drain(response):
@@ -559,32 +602,45 @@ def _drain(response):
 
 
 def sse_data(response):
-    """The data of each server-sent event (WHATWG rules: CR, LF or CRLF; comments; multi-line data)."""
-    partial = []  # pieces of the line still unterminated: kept apart, so a long line costs linear time
-    data_lines = []
-    pending_cr = False
-    decoder = __import__("codecs").getincrementaldecoder("utf-8")("replace")
+    """The data of each server-sent event of an http.client response."""
+    decoder = SseDecoder()
     while True:
         chunk = response.read1(65536)
         if not chunk:
             break
-        text = decoder.decode(chunk)
+        yield from decoder.feed(chunk)
+    yield from decoder.end()
+
+
+class SseDecoder:
+    """Bytes to server-sent event data, without I/O (WHATWG rules: CR, LF or CRLF; comments; multi-line data)."""
+
+    def __init__(self):
+        self.partial = []  # pieces of the line still unterminated: kept apart, so a long line costs linear time
+        self.data_lines = []
+        self.pending_cr = False
+        self.decoder = codecs.getincrementaldecoder("utf-8")("replace")
+
+    def feed(self, chunk):
+        """The data of the events `chunk` completes."""
+        text = self.decoder.decode(chunk)
         if not text:  # only part of a character so far: keep pending_cr for the next read
-            continue
-        if pending_cr and text.startswith("\n"):
+            return []
+        if self.pending_cr and text.startswith("\n"):
             text = text[1:]
-        pending_cr = text.endswith("\r")
+        self.pending_cr = text.endswith("\r")
         lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-        partial.append(lines.pop())
+        self.partial.append(lines.pop())
         if not lines:
-            continue
-        lines[0] = "".join(partial[:-1]) + lines[0]
-        partial = partial[-1:]
+            return []
+        lines[0] = "".join(self.partial[:-1]) + lines[0]
+        self.partial = self.partial[-1:]
+        events = []
         for line in lines:
             if line == "":
-                if data_lines:
-                    yield "\n".join(data_lines)
-                    data_lines = []
+                if self.data_lines:
+                    events.append("\n".join(self.data_lines))
+                    self.data_lines = []
             elif line.startswith(":"):
                 continue
             else:
@@ -592,9 +648,30 @@ def sse_data(response):
                 if value.startswith(" "):
                     value = value[1:]
                 if field == "data":
-                    data_lines.append(value)
-    if data_lines:
-        yield "\n".join(data_lines)
+                    self.data_lines.append(value)
+        return events
+
+    def end(self):
+        """The data of an event the body ended without a blank line after."""
+        return ["\n".join(self.data_lines)] if self.data_lines else []
+
+
+MANAGED_FIELDS = ("model", "messages", "stream", "stream_options")
+
+
+def scoped_options(requirements, scope):
+    """The provider options under `scope` (S12); one that would replace a managed field is refused."""
+    options = requirements.get("provider_options") or {}
+    scoped = options.get(scope) if isinstance(options, dict) else None
+    if scoped is None:
+        return {}
+    if not isinstance(scoped, dict):
+        raise ProviderError("configuration", f"provider_options['{scope}'] must be an object")
+    for key in MANAGED_FIELDS:
+        if key in scoped:
+            raise ProviderError("configuration", f"provider option '{key}' would replace a field the provider "
+                                f"manages", f"Remove '{key}' from provider_options['{scope}'].")
+    return scoped
 
 
 def new_output():
