@@ -180,7 +180,10 @@ STALE_ERRORS = (http.client.RemoteDisconnected, BrokenPipeError, ConnectionReset
 
 def _connect(conn, timeout):
     if conn.sock is None:
-        conn.connect()
+        try:
+            conn.connect()
+        except UnicodeError as exc:  # a host name the IDNA codec refuses cannot resolve
+            raise socket.gaierror(socket.EAI_NONAME, f"cannot resolve {conn.host!r}: {exc}") from exc
         conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     conn.sock.settimeout(timeout)
 

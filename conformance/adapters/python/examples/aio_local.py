@@ -120,9 +120,12 @@ class AsyncProvider:
             raise Cancelled("The provider was closed")
         if self._idle:
             return self._idle.pop(), True
-        reader, writer = await asyncio.wait_for(
-            asyncio.open_connection(self.config.host, self.config.port, limit=MAX_HEAD),
-            self.config.connect_timeout)
+        try:
+            reader, writer = await asyncio.wait_for(
+                asyncio.open_connection(self.config.host, self.config.port, limit=MAX_HEAD),
+                self.config.connect_timeout)
+        except UnicodeError as exc:  # a host name the IDNA codec refuses cannot resolve
+            raise socket.gaierror(socket.EAI_NONAME, f"cannot resolve {self.config.host!r}: {exc}") from exc
         writer.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return (reader, writer), False
 
