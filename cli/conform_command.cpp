@@ -24,36 +24,13 @@
 namespace provkit::cli {
 namespace {
 
-constexpr std::string_view kUsage =
-    R"(usage: provkit conform (--cpp | --adapter "CMD ARGS" | --server URL) [options]
+constexpr char kDescription[] =
+    "Judges one subject against the contract clause by clause (docs/contract.md),\n"
+    "using the embedded mock server (--cpp, --adapter) or the live server (--server).";
 
-Judges one subject against the contract clause by clause (../shared/CONTRACT.md),
-using the embedded mock server (--cpp, --adapter) or the live server (--server).
-
-subjects:
-  --cpp                  the reference C++ LocalProvider (your own C++ provider: run your
-                         GoogleTest binary with PROVKIT_RESULTS_DIR, see docs/conformance.md)
-  --adapter "CMD ARGS"   a provider in any language behind docs/adapter-protocol.md
-  --server URL           a live server's base URL, e.g. http://127.0.0.1:8080/v1 (W clauses)
-
-options:
-  --model M              model for --server chat checks (default: the first listed)
-  --api-key K            bearer token for --server (default: $PROVKIT_API_KEY)
-  --name NAME            subject name in results (default: what the subject says)
-  --only R4,S5           judge only these clauses
-  --group R|S|W          judge only this group
-  --list                 print the clauses that would be judged, then exit
-  --strict               NON-STRICT gates too
-  --baseline FILE        known failures: "CLAUSE reason" per line
-  --out DIR              write DIR/<subject>.json (default: provkit-results)
-  --results FILE         write the results file here instead
-  --junit FILE           also write JUnit XML
-  --step-timeout MS      adapter: longest wait for one step (default 10000)
-  --probe-budget MS      probe budget configured in subjects (default 300)
-
-exit: 0 no FAIL or ERROR (with --strict: no NON-STRICT either); 1 contract failures;
-      2 usage or harness errors (an ERROR verdict, an incomplete run).
-)";
+constexpr char kEpilogue[] =
+    "exit: 0 no FAIL or ERROR (with --strict: no NON-STRICT either); 1 contract failures;\n"
+    "      2 usage or harness errors (an ERROR verdict, an incomplete run).";
 
 struct Flags {
   std::optional<std::string> adapter;
@@ -74,9 +51,68 @@ struct Flags {
   long probe_budget_ms = 300;
 };
 
-int Usage(const std::string& problem) {
-  std::cerr << "provkit conform: " << problem << "\n\n" << kUsage;
-  return kExitUsage;
+support::FlagParser MakeParser(Flags& flags) {
+  constexpr long kMaxMillis = 86400000;  // a day
+  support::FlagParser parser = NewFlagParser(
+      "provkit conform", R"((--cpp | --adapter "CMD ARGS" | --server URL) [options])");
+  parser.Description(kDescription)
+      .Epilogue(kEpilogue)
+      .Section("subjects")
+      .Bool({.name = "cpp",
+             .help = "the reference C++ LocalProvider (your own C++ provider: run your\n"
+                     "GoogleTest binary with PROVKIT_RESULTS_DIR, see docs/conformance.md)"},
+            &flags.cpp)
+      .String({.name = "adapter",
+               .value_name = "\"CMD ARGS\"",
+               .help = "a provider in any language behind docs/adapter-protocol.md",
+               .non_empty = true},
+              &flags.adapter)
+      .String({.name = "server",
+               .value_name = "URL",
+               .help = "a live server's base URL, e.g. http://127.0.0.1:8080/v1 (W clauses)",
+               .non_empty = true},
+              &flags.server)
+      .Section("options")
+      .String({.name = "model",
+               .value_name = "M",
+               .help = "model for --server chat checks (default: the first listed)"},
+              &flags.model)
+      .String({.name = "api-key",
+               .value_name = "K",
+               .help = "bearer token for --server (default: $PROVKIT_API_KEY)"},
+              &flags.api_key)
+      .String({.name = "name",
+               .value_name = "NAME",
+               .help = "subject name in results (default: what the subject says)"},
+              &flags.name)
+      .String({.name = "only", .value_name = "R4,S5", .help = "judge only these clauses"},
+              &flags.only)
+      .String({.name = "group", .value_name = "R|S|W", .help = "judge only this group"},
+              &flags.group)
+      .Bool({.name = "list", .help = "print the clauses that would be judged, then exit"},
+            &flags.list)
+      .Bool({.name = "strict", .help = "NON-STRICT gates too"}, &flags.strict)
+      .String({.name = "baseline",
+               .value_name = "FILE",
+               .help = "known failures: \"CLAUSE reason\" per line"},
+              &flags.baseline)
+      .String({.name = "out",
+               .value_name = "DIR",
+               .help = "write DIR/<subject>.json (default: provkit-results)"},
+              &flags.out)
+      .String(
+          {.name = "results", .value_name = "FILE", .help = "write the results file here instead"},
+          &flags.results)
+      .String({.name = "junit", .value_name = "FILE", .help = "also write JUnit XML"}, &flags.junit)
+      .Int({.name = "step-timeout",
+            .value_name = "MS",
+            .help = "adapter: longest wait for one step (default 10000)"},
+           &flags.step_timeout_ms, 1L, kMaxMillis)
+      .Int({.name = "probe-budget",
+            .value_name = "MS",
+            .help = "probe budget configured in subjects (default 300)"},
+           &flags.probe_budget_ms, 1L, kMaxMillis);
+  return parser;
 }
 
 std::string Slug(const std::string& name) {
@@ -110,57 +146,15 @@ void PrintList(SubjectKind kind, const std::optional<std::vector<std::string>>& 
 int ConformCommand(int argc, char** argv) {
   Flags flags;
   if (const char* key = std::getenv("PROVKIT_API_KEY")) flags.api_key = key;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    auto value = [&](const char* name) -> std::optional<std::string> {
-      if (i + 1 >= argc) return std::nullopt;
-      (void)name;
-      return std::string(argv[++i]);
-    };
-    auto number = [&](long& into) {
-      auto text = value(arg.c_str());
-      if (!text) return false;
-      char* end = nullptr;
-      into = std::strtol(text->c_str(), &end, 10);
-      return end != nullptr && *end == '\0' && into > 0;
-    };
-    if (arg == "-h" || arg == "--help") {
-      std::cout << kUsage;
-      return kExitOk;
-    } else if (arg == "--cpp") {
-      flags.cpp = true;
-    } else if (arg == "--adapter" || arg == "--server" || arg == "--model" || arg == "--api-key" ||
-               arg == "--name" || arg == "--only" || arg == "--group" || arg == "--baseline" ||
-               arg == "--out" || arg == "--results" || arg == "--junit") {
-      auto text = value(arg.c_str());
-      if (!text) return Usage(arg + " needs a value");
-      if (arg == "--adapter") flags.adapter = *text;
-      if (arg == "--server") flags.server = *text;
-      if (arg == "--model") flags.model = *text;
-      if (arg == "--api-key") flags.api_key = *text;
-      if (arg == "--name") flags.name = *text;
-      if (arg == "--only") flags.only = *text;
-      if (arg == "--group") flags.group = *text;
-      if (arg == "--baseline") flags.baseline = *text;
-      if (arg == "--out") flags.out = *text;
-      if (arg == "--results") flags.results = *text;
-      if (arg == "--junit") flags.junit = *text;
-    } else if (arg == "--list") {
-      flags.list = true;
-    } else if (arg == "--strict") {
-      flags.strict = true;
-    } else if (arg == "--step-timeout") {
-      if (!number(flags.step_timeout_ms))
-        return Usage("--step-timeout needs a positive number of milliseconds");
-    } else if (arg == "--probe-budget") {
-      if (!number(flags.probe_budget_ms))
-        return Usage("--probe-budget needs a positive number of milliseconds");
-    } else {
-      return Usage("unknown argument '" + arg + "'");
-    }
+  support::FlagParser parser = MakeParser(flags);
+  if (const std::optional<int> exit = parser.ParseOrExit(argc, argv, std::cout, std::cerr)) {
+    return *exit;
   }
+  const auto usage_error = [&parser](const std::string& problem) {
+    return parser.PrintUsageError(problem, std::cerr);
+  };
   const int subjects = (flags.cpp ? 1 : 0) + (flags.adapter ? 1 : 0) + (flags.server ? 1 : 0);
-  if (subjects != 1) return Usage("name exactly one subject: --cpp, --adapter or --server");
+  if (subjects != 1) return usage_error("name exactly one subject: --cpp, --adapter or --server");
   const SubjectKind kind = flags.server    ? SubjectKind::kServer
                            : flags.adapter ? SubjectKind::kAdapter
                                            : SubjectKind::kCpp;
@@ -169,7 +163,7 @@ int ConformCommand(int argc, char** argv) {
   try {
     selection = conformance::ParseSelection(flags.only, flags.group, kind);
   } catch (const std::invalid_argument& error) {
-    return Usage(error.what());
+    return usage_error(error.what());
   }
   if (flags.list) {
     PrintList(kind, selection);
@@ -178,7 +172,7 @@ int ConformCommand(int argc, char** argv) {
   std::optional<reports::Baseline> baseline;
   if (!flags.baseline.empty()) {
     auto read = reports::ReadBaselineFile(flags.baseline);
-    if (!read.ok()) return Usage(read.error().ToString());
+    if (!read.ok()) return usage_error(read.error().ToString());
     baseline = std::move(read.value());
   }
 
