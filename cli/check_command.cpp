@@ -1,11 +1,15 @@
 // provkit check: a one-off readiness preflight of a live server, optionally waiting (over one
 // session) until ready.
+#include <charconv>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <system_error>
 #include <thread>
 
 #include "commands.hpp"
@@ -15,43 +19,39 @@
 namespace provkit::cli {
 namespace {
 
-constexpr std::string_view kUsage =
-    R"(usage: provkit check URL [--model M] [--api-key K] [--wait DURATION] [--budget MS] [--json]
+constexpr char kDescription[] =
+    "Probes the server at base URL (e.g. http://127.0.0.1:8080/v1) with the reference\n"
+    "readiness probe: GET /health, then GET <URL>/models when a model is given.";
 
-Probes the server at base URL (e.g. http://127.0.0.1:8080/v1) with the reference
-readiness probe: GET /health, then GET <URL>/models when a model is given.
+constexpr char kEpilogue[] = "exit: 0 ready, 1 not ready, 2 usage error.";
 
-  --model M          verify that the server lists M
-  --api-key K        bearer token (default: $PROVKIT_API_KEY, else none)
-  --wait DURATION    re-probe over one session, backing off, until ready or the
-                     deadline (e.g. 90s, 5m, 500ms; a bare number is seconds)
-  --budget MS        probe budget per probe (default 2000)
-  --json             print the readiness record as JSON
+/// The longest --wait or --budget accepted: a week.
+constexpr double kMaxDurationMs = 7 * 24 * 3600 * 1000.0;
 
-exit: 0 ready, 1 not ready, 2 usage error.
-)";
-
-int Usage(const std::string& problem) {
-  std::cerr << "provkit check: " << problem << "\n\n" << kUsage;
-  return kExitUsage;
-}
-
-std::optional<std::chrono::milliseconds> ParseDuration(const std::string& text) {
-  char* end = nullptr;
-  const double value = std::strtod(text.c_str(), &end);
-  if (end == text.c_str() || value < 0) return std::nullopt;
-  const std::string unit(end);
-  double ms = 0;
-  if (unit.empty() || unit == "s")
-    ms = value * 1000;
-  else if (unit == "ms")
-    ms = value;
-  else if (unit == "m")
-    ms = value * 60000;
-  else if (unit == "h")
-    ms = value * 3600000;
-  else
+/// "90s", "5m", "500ms", "1h", or a bare number of `bare_unit`; nullopt for anything else,
+/// negative, not finite or longer than kMaxDurationMs.
+std::optional<std::chrono::milliseconds> ParseDuration(std::string_view text,
+                                                       std::string_view bare_unit) {
+  double value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end == text.data() || !std::isfinite(value) || value < 0) {
     return std::nullopt;
+  }
+  std::string_view unit(end, static_cast<std::size_t>(text.data() + text.size() - end));
+  if (unit.empty()) unit = bare_unit;
+  double ms = 0;
+  if (unit == "s") {
+    ms = value * 1000;
+  } else if (unit == "ms") {
+    ms = value;
+  } else if (unit == "m") {
+    ms = value * 60000;
+  } else if (unit == "h") {
+    ms = value * 3600000;
+  } else {
+    return std::nullopt;
+  }
+  if (ms > kMaxDurationMs) return std::nullopt;
   return std::chrono::milliseconds(static_cast<long long>(ms));
 }
 
@@ -64,43 +64,43 @@ int CheckCommand(int argc, char** argv) {
   if (const char* key = std::getenv("PROVKIT_API_KEY")) config.api_key = key;
   std::optional<std::chrono::milliseconds> wait;
   bool as_json = false;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    const bool has_value = i + 1 < argc;
-    if (arg == "-h" || arg == "--help") {
-      std::cout << kUsage;
-      return kExitOk;
-    } else if (arg == "--json") {
-      as_json = true;
-    } else if (arg == "--model" || arg == "--api-key" || arg == "--wait" || arg == "--budget") {
-      if (!has_value) return Usage(arg + " needs a value");
-      const std::string value = argv[++i];
-      if (arg == "--model") config.model = value;
-      if (arg == "--api-key") config.api_key = value;
-      if (arg == "--wait") {
-        wait = ParseDuration(value);
-        if (!wait) return Usage("--wait needs a duration like 90s, 5m or 500ms");
-      }
-      if (arg == "--budget") {
-        const auto budget = ParseDuration(value + "ms");
-        if (!budget || budget->count() <= 0)
-          return Usage("--budget needs a positive number of milliseconds");
-        config.probe_budget = *budget;
-      }
-    } else if (!arg.empty() && arg[0] == '-') {
-      return Usage("unknown option '" + arg + "'");
-    } else if (url) {
-      return Usage("only one URL, please");
-    } else {
-      url = arg;
-    }
+  support::FlagParser parser = NewFlagParser("provkit check", "URL [options]");
+  parser.Description(kDescription)
+      .Epilogue(kEpilogue)
+      .Positional("URL", "the server's base URL", &url, /*required=*/true)
+      .String({.name = "model", .value_name = "M", .help = "verify that the server lists M"},
+              &config.model)
+      .String({.name = "api-key",
+               .value_name = "K",
+               .help = "bearer token (default: $PROVKIT_API_KEY, else none)"},
+              &config.api_key)
+      .Value({.name = "wait",
+              .value_name = "DURATION",
+              .help = "re-probe over one session, backing off, until ready or the\n"
+                      "deadline (e.g. 90s, 5m, 500ms; a bare number is seconds)"},
+             "a duration like 90s, 5m or 500ms",
+             [&wait](std::string_view text) {
+               wait = ParseDuration(text, "s");
+               return wait.has_value();
+             })
+      .Value(
+          {.name = "budget", .value_name = "MS", .help = "probe budget per probe (default 2000)"},
+          "a positive number of milliseconds",
+          [&config](std::string_view text) {
+            const auto budget = ParseDuration(text, "ms");
+            if (!budget || budget->count() <= 0) return false;
+            config.probe_budget = *budget;
+            return true;
+          })
+      .Bool({.name = "json", .help = "print the readiness record as JSON"}, &as_json);
+  if (const std::optional<int> exit = parser.ParseOrExit(argc, argv, std::cout, std::cerr)) {
+    return *exit;
   }
-  if (!url) return Usage("a base URL is required");
   config.base_url = *url;
   try {
     config.Validate();
   } catch (const ConfigurationError& error) {
-    return Usage(error.what());
+    return parser.PrintUsageError(error.what(), std::cerr);
   }
 
   ProviderReadiness readiness;

@@ -11,50 +11,22 @@
 #include <vector>
 
 #include "commands.hpp"
-#include "provkit/conformance/adapter_subject.hpp"
+#include "provkit/conformance/conform.hpp"
 #include "provkit/conformance/judge.hpp"
-#include "provkit/conformance/provider_subject.hpp"
 #include "provkit/conformance/server_checks.hpp"
 #include "provkit/reports/baseline.hpp"
-#include "provkit/reports/file.hpp"
-#include "provkit/reports/junit.hpp"
-#include "provkit/reports/summary.hpp"
-#include "provkit/runtime/local_provider.hpp"
+#include "provkit/support/clip.hpp"
 
 namespace provkit::cli {
 namespace {
 
-constexpr std::string_view kUsage =
-    R"(usage: provkit conform (--cpp | --adapter "CMD ARGS" | --server URL) [options]
+constexpr char kDescription[] =
+    "Judges one subject against the contract clause by clause (docs/contract.md),\n"
+    "using the embedded mock server (--cpp, --adapter) or the live server (--server).";
 
-Judges one subject against the contract clause by clause (docs/contract.md),
-using the embedded mock server (--cpp, --adapter) or the live server (--server).
-
-subjects:
-  --cpp                  the reference C++ LocalProvider (your own C++ provider: run your
-                         GoogleTest binary with PROVKIT_RESULTS_DIR, see docs/conformance.md)
-  --adapter "CMD ARGS"   a provider in any language behind docs/adapter-protocol.md
-  --server URL           a live server's base URL, e.g. http://127.0.0.1:8080/v1 (W clauses)
-
-options:
-  --model M              model for --server chat checks (default: the first listed)
-  --api-key K            bearer token for --server (default: $PROVKIT_API_KEY)
-  --name NAME            subject name in results (default: what the subject says)
-  --only R4,S5           judge only these clauses
-  --group R|S|W          judge only this group
-  --list                 print the clauses that would be judged, then exit
-  --format text|markdown with --list: markdown prints the whole catalog (docs/contract.md)
-  --strict               NON-STRICT gates too
-  --baseline FILE        known failures: "CLAUSE reason" per line
-  --out DIR              write DIR/<subject>.json (default: provkit-results)
-  --results FILE         write the results file here instead
-  --junit FILE           also write JUnit XML
-  --step-timeout MS      adapter: longest wait for one step (default 10000)
-  --probe-budget MS      probe budget configured in subjects (default 300)
-
-exit: 0 no FAIL or ERROR (with --strict: no NON-STRICT either); 1 contract failures;
-      2 usage or harness errors (an ERROR verdict, an incomplete run).
-)";
+constexpr char kEpilogue[] =
+    "exit: 0 no FAIL or ERROR (with --strict: no NON-STRICT either); 1 contract failures;\n"
+    "      2 usage or harness errors (an ERROR verdict, an incomplete run).";
 
 struct Flags {
   std::optional<std::string> adapter;
@@ -68,6 +40,7 @@ struct Flags {
   bool list = false;
   std::string format = "text";
   bool strict = false;
+  bool isolate = false;
   std::string baseline;
   std::string out = "provkit-results";
   std::string results;
@@ -76,20 +49,75 @@ struct Flags {
   long probe_budget_ms = 300;
 };
 
-int Usage(const std::string& problem) {
-  std::cerr << "provkit conform: " << problem << "\n\n" << kUsage;
-  return kExitUsage;
-}
-
-std::string Slug(const std::string& name) {
-  std::string slug;
-  for (const char c : name) {
-    slug += (std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_' || c == '.')
-                ? c
-                : '-';
-  }
-  while (slug.find("--") != std::string::npos) slug.erase(slug.find("--"), 1);
-  return slug.empty() ? "subject" : slug;
+support::FlagParser MakeParser(Flags& flags) {
+  constexpr long kMaxMillis = 86400000;  // a day
+  support::FlagParser parser = NewFlagParser(
+      "provkit conform", R"((--cpp | --adapter "CMD ARGS" | --server URL) [options])");
+  parser.Description(kDescription)
+      .Epilogue(kEpilogue)
+      .Section("subjects")
+      .Bool({.name = "cpp",
+             .help = "the reference C++ LocalProvider (your own C++ provider: run your\n"
+                     "GoogleTest binary with PROVKIT_RESULTS_DIR, see docs/conformance.md)"},
+            &flags.cpp)
+      .String({.name = "adapter",
+               .value_name = "\"CMD ARGS\"",
+               .help = "a provider in any language behind docs/adapter-protocol.md",
+               .non_empty = true},
+              &flags.adapter)
+      .String({.name = "server",
+               .value_name = "URL",
+               .help = "a live server's base URL, e.g. http://127.0.0.1:8080/v1 (W clauses)",
+               .non_empty = true},
+              &flags.server)
+      .Section("options")
+      .String({.name = "model",
+               .value_name = "M",
+               .help = "model for --server chat checks (default: the first listed)"},
+              &flags.model)
+      .String({.name = "api-key",
+               .value_name = "K",
+               .help = "bearer token for --server (default: $PROVKIT_API_KEY)"},
+              &flags.api_key)
+      .String({.name = "name",
+               .value_name = "NAME",
+               .help = "subject name in results (default: what the subject says)"},
+              &flags.name)
+      .String({.name = "only", .value_name = "R4,S5", .help = "judge only these clauses"},
+              &flags.only)
+      .String({.name = "group", .value_name = "R|S|W", .help = "judge only this group"},
+              &flags.group)
+      .Bool({.name = "list", .help = "print the clauses that would be judged, then exit"},
+            &flags.list)
+      .String({.name = "format",
+               .value_name = "text|markdown",
+               .help = "with --list: markdown prints the whole catalog (docs/contract.md)"},
+              &flags.format)
+      .Bool({.name = "strict", .help = "NON-STRICT gates too"}, &flags.strict)
+      .String({.name = "baseline",
+               .value_name = "FILE",
+               .help = "known failures: \"CLAUSE reason\" per line"},
+              &flags.baseline)
+      .String({.name = "out",
+               .value_name = "DIR",
+               .help = "write DIR/<subject>.json (default: provkit-results)"},
+              &flags.out)
+      .String(
+          {.name = "results", .value_name = "FILE", .help = "write the results file here instead"},
+          &flags.results)
+      .String({.name = "junit", .value_name = "FILE", .help = "also write JUnit XML"}, &flags.junit)
+      .Bool({.name = "isolate",
+             .help = "adapter: a fresh process for every clause (default: one per run)"},
+            &flags.isolate)
+      .Int({.name = "step-timeout",
+            .value_name = "MS",
+            .help = "adapter: longest wait for one step (default 10000)"},
+           &flags.step_timeout_ms, 1L, kMaxMillis)
+      .Int({.name = "probe-budget",
+            .value_name = "MS",
+            .help = "probe budget configured in subjects (default 300)"},
+           &flags.probe_budget_ms, 1L, kMaxMillis);
+  return parser;
 }
 
 void PrintList(SubjectKind kind, const std::optional<std::vector<std::string>>& selection) {
@@ -112,66 +140,22 @@ void PrintList(SubjectKind kind, const std::optional<std::vector<std::string>>& 
 int ConformCommand(int argc, char** argv) {
   Flags flags;
   if (const char* key = std::getenv("PROVKIT_API_KEY")) flags.api_key = key;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    auto value = [&](const char* name) -> std::optional<std::string> {
-      if (i + 1 >= argc) return std::nullopt;
-      (void)name;
-      return std::string(argv[++i]);
-    };
-    auto number = [&](long& into) {
-      auto text = value(arg.c_str());
-      if (!text) return false;
-      char* end = nullptr;
-      into = std::strtol(text->c_str(), &end, 10);
-      return end != nullptr && *end == '\0' && into > 0;
-    };
-    if (arg == "-h" || arg == "--help") {
-      std::cout << kUsage;
-      return kExitOk;
-    } else if (arg == "--cpp") {
-      flags.cpp = true;
-    } else if (arg == "--adapter" || arg == "--server" || arg == "--model" || arg == "--api-key" ||
-               arg == "--name" || arg == "--only" || arg == "--group" || arg == "--baseline" ||
-               arg == "--out" || arg == "--results" || arg == "--junit") {
-      auto text = value(arg.c_str());
-      if (!text) return Usage(arg + " needs a value");
-      if (arg == "--adapter") flags.adapter = *text;
-      if (arg == "--server") flags.server = *text;
-      if (arg == "--model") flags.model = *text;
-      if (arg == "--api-key") flags.api_key = *text;
-      if (arg == "--name") flags.name = *text;
-      if (arg == "--only") flags.only = *text;
-      if (arg == "--group") flags.group = *text;
-      if (arg == "--baseline") flags.baseline = *text;
-      if (arg == "--out") flags.out = *text;
-      if (arg == "--results") flags.results = *text;
-      if (arg == "--junit") flags.junit = *text;
-    } else if (arg == "--list") {
-      flags.list = true;
-    } else if (arg == "--format") {
-      auto text = value(arg.c_str());
-      if (!text || (*text != "text" && *text != "markdown"))
-        return Usage("--format takes text or markdown");
-      flags.format = *text;
-    } else if (arg == "--strict") {
-      flags.strict = true;
-    } else if (arg == "--step-timeout") {
-      if (!number(flags.step_timeout_ms))
-        return Usage("--step-timeout needs a positive number of milliseconds");
-    } else if (arg == "--probe-budget") {
-      if (!number(flags.probe_budget_ms))
-        return Usage("--probe-budget needs a positive number of milliseconds");
-    } else {
-      return Usage("unknown argument '" + arg + "'");
-    }
+  support::FlagParser parser = MakeParser(flags);
+  if (const std::optional<int> exit = parser.ParseOrExit(argc, argv, std::cout, std::cerr)) {
+    return *exit;
+  }
+  const auto usage_error = [&parser](const std::string& problem) {
+    return parser.PrintUsageError(problem, std::cerr);
+  };
+  if (flags.format != "text" && flags.format != "markdown") {
+    return usage_error("--format takes text or markdown, not '" + flags.format + "'");
   }
   if (flags.list && flags.format == "markdown") {
     std::cout << conformance::ClauseCatalogMarkdown();
     return kExitOk;
   }
   const int subjects = (flags.cpp ? 1 : 0) + (flags.adapter ? 1 : 0) + (flags.server ? 1 : 0);
-  if (subjects != 1) return Usage("name exactly one subject: --cpp, --adapter or --server");
+  if (subjects != 1) return usage_error("name exactly one subject: --cpp, --adapter or --server");
   const SubjectKind kind = flags.server    ? SubjectKind::kServer
                            : flags.adapter ? SubjectKind::kAdapter
                                            : SubjectKind::kCpp;
@@ -180,7 +164,7 @@ int ConformCommand(int argc, char** argv) {
   try {
     selection = conformance::ParseSelection(flags.only, flags.group, kind);
   } catch (const std::invalid_argument& error) {
-    return Usage(error.what());
+    return usage_error(error.what());
   }
   if (flags.list) {
     PrintList(kind, selection);
@@ -189,88 +173,39 @@ int ConformCommand(int argc, char** argv) {
   std::optional<reports::Baseline> baseline;
   if (!flags.baseline.empty()) {
     auto read = reports::ReadBaselineFile(flags.baseline);
-    if (!read.ok()) return Usage(read.error().ToString());
+    if (!read.ok()) return usage_error(read.error().ToString());
     baseline = std::move(read.value());
+  }
+
+  conformance::ConformRequest request;
+  request.kind = kind;
+  request.selection = selection;
+  request.baseline = std::move(baseline);
+  request.strict = flags.strict;
+  request.name = flags.name;
+  request.out_dir = flags.out;
+  request.results_path = flags.results;
+  request.junit_path = flags.junit;
+  request.options.probe_budget = std::chrono::milliseconds(flags.probe_budget_ms);
+  if (flags.server) {
+    if (const std::optional<std::string> problem = conformance::ValidateServerUrl(*flags.server)) {
+      return usage_error("--server " + *problem);
+    }
+    request.server = {.base_url = *flags.server, .model = flags.model, .api_key = flags.api_key};
+  } else if (flags.adapter) {
+    request.adapter.command = *flags.adapter;
+    request.adapter.step_timeout = std::chrono::milliseconds(flags.step_timeout_ms);
+    request.adapter.isolate = flags.isolate;
   }
 
   auto progress = [](const reports::ClauseResult& result, int done, int total) {
     std::cerr << conformance::ProgressLine(result, done, total) << "\n";
   };
-  conformance::JudgeOptions options;
-  options.probe_budget = std::chrono::milliseconds(flags.probe_budget_ms);
-  reports::Results results;
-  if (flags.server) {
-    results = conformance::RunServerChecks(
-        {.base_url = *flags.server, .model = flags.model, .api_key = flags.api_key}, selection,
-        progress);
-    const ProviderReadiness probe =
-        results.configuration.value("reference_probe", nlohmann::json::object())
-            .get<ProviderReadiness>();
-    std::cerr << "reference probe: " << (probe.ready ? "READY" : "NOT READY") << " "
-              << nlohmann::json(probe).dump() << "\n";
-  } else if (flags.adapter) {
-    conformance::AdapterOptions adapter;
-    adapter.command = *flags.adapter;
-    adapter.step_timeout = std::chrono::milliseconds(flags.step_timeout_ms);
-    results = conformance::RunSubject(conformance::AdapterSubjectFactory(adapter), kind, selection,
-                                      options, progress);
-    results.configuration["adapter"] = *flags.adapter;
-  } else {
-    conformance::SubjectFactory factory = [] {
-      return std::make_unique<conformance::ProviderSubject>(
-          "local-reference",
-          [](const Config& config) { return std::make_unique<LocalProvider>(config); });
-    };
-    results = conformance::RunSubject(factory, kind, selection, options, progress);
-  }
-  if (flags.adapter && results.subject.name == "unknown") results.subject.name = *flags.adapter;
-  if (!flags.name.empty()) results.subject.name = flags.name;
-  if (baseline) reports::ApplyBaseline(results, *baseline);
-
-  const std::filesystem::path path =
-      !flags.results.empty()
-          ? std::filesystem::path(flags.results)
-          : std::filesystem::path(flags.out) / (Slug(results.subject.name) + ".json");
-  if (auto written = reports::WriteResultsFile(path, results); !written.ok()) {
-    std::cerr << "provkit conform: " << written.error().ToString() << "\n";
-    return kExitUsage;
-  }
-  std::cerr << "results: " << path.string() << "\n";
-  if (!flags.junit.empty()) {
-    reports::ReportOptions report_options;
-    report_options.strict = flags.strict;
-    report_options.generated_at = results.generated_at;
-    const std::vector<reports::Results> runs = {results};
-    if (auto written =
-            reports::WriteFileAtomically(flags.junit, reports::RenderJunit(runs, report_options));
-        !written.ok()) {
-      std::cerr << "provkit conform: " << written.error().ToString() << "\n";
-      return kExitUsage;
-    }
-    std::cerr << "junit: " << flags.junit << "\n";
-  }
-
-  const reports::Summary summary = reports::Summarize(results, flags.strict);
-  bool harness_error = summary.Incomplete();
-  for (const reports::ClauseResult& clause : results.clauses) {
-    if (clause.verdict == Verdict::kError &&
-        reports::GateOf(clause, flags.strict) == reports::ClauseGate::kGates) {
-      harness_error = true;
-    }
-  }
-  std::string totals;
-  for (const Verdict verdict : reports::kAllVerdicts) {
-    if (summary.counts[verdict] == 0) continue;
-    totals += (totals.empty() ? "" : ", ") + std::to_string(summary.counts[verdict]) + " " +
-              std::string(VerdictName(verdict));
-  }
-  std::cerr << "provkit conform: " << results.subject.name << ": " << totals;
-  if (!summary.stale.empty())
-    std::cerr << "; stale baseline entries gate: " << summary.stale.size();
-  if (summary.Incomplete()) std::cerr << "; the run is incomplete (an ERROR)";
-  const int code = harness_error ? kExitUsage : summary.Gates() ? kExitFailure : kExitOk;
-  std::cerr << " -> exit " << code << "\n";
-  return code;
+  const conformance::ConformOutcome outcome = conformance::Conform(request, progress);
+  if (outcome.reference_probe) std::cerr << "reference probe: " << *outcome.reference_probe << "\n";
+  for (const auto& [what, path] : outcome.written) std::cerr << what << ": " << path.string() << "\n";
+  std::cerr << "provkit conform: " << outcome.SummaryLine() << "\n";
+  return static_cast<int>(outcome.status);
 }
 
 }  // namespace provkit::cli

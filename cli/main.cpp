@@ -1,8 +1,12 @@
 // provkit: one command, dispatching to the subcommands of cli/commands.hpp.
-#include <cstdio>
+#include <iostream>
+#include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "commands.hpp"
+#include "provkit/support/clip.hpp"
 
 namespace {
 
@@ -22,31 +26,64 @@ constexpr Subcommand kSubcommands[] = {
      "readiness preflight of a live server (exit 0 ready, 1 not)"},
 };
 
-void PrintUsage(std::FILE* out) {
-  std::fprintf(out, "usage: provkit <command> [options]\n\ncommands:\n");
+std::string CommandList() {
+  std::string list = "commands:\n";
   for (const Subcommand& command : kSubcommands) {
-    std::fprintf(out, "  %-8.*s %.*s\n", static_cast<int>(command.name.size()), command.name.data(),
-                 static_cast<int>(command.summary.size()), command.summary.data());
+    std::string name(command.name);
+    name.resize(9, ' ');
+    list += "  " + name + std::string(command.summary) + "\n";
   }
-  std::fprintf(out, "\n'provkit <command> --help' describes one command.\n");
+  return list + "\n'provkit <command> --help' describes one command; 'provkit help <command>' too.";
+}
+
+const Subcommand* Find(std::string_view name) {
+  for (const Subcommand& command : kSubcommands) {
+    if (command.name == name) return &command;
+  }
+  return nullptr;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2) {
-    PrintUsage(stderr);
-    return provkit::cli::kExitUsage;
+  std::optional<std::string> name;
+  std::vector<std::string> rest;
+  provkit::support::FlagParser parser =
+      provkit::cli::NewFlagParser("provkit", "<command> [options]");
+  parser.Description(CommandList())
+      .Positional("command", "", &name, /*required=*/false)
+      .Rest(&rest);
+  if (const std::optional<int> exit = parser.ParseOrExit(argc, argv, std::cout, std::cerr)) {
+    return *exit;
   }
-  std::string_view name = argv[1];
-  if (name == "--help" || name == "-h" || name == "help") {
-    PrintUsage(stdout);
-    return provkit::cli::kExitOk;
+  if (!name)
+    return parser.PrintUsageError("a command is required: mock, report, conform or check",
+                                  std::cerr);
+
+  // `provkit help` and `provkit help <command>`.
+  if (*name == "help") {
+    if (rest.empty()) {
+      std::cout << parser.Help();
+      return provkit::cli::kExitOk;
+    }
+    name = rest.front();
+    rest = {"--help"};
   }
-  for (const Subcommand& command : kSubcommands) {
-    if (command.name == name) return command.run(argc - 1, argv + 1);
+  const Subcommand* command = Find(*name);
+  if (command == nullptr) {
+    std::vector<std::string> names;
+    for (const Subcommand& known : kSubcommands) names.emplace_back(known.name);
+    std::string message = "unknown command '" + provkit::support::ClipPrintable(*name, 120) + "'";
+    if (const auto match = provkit::support::ClosestMatch(*name, names)) {
+      message += " (did you mean " + *match + "?)";
+    }
+    return parser.PrintUsageError(message, std::cerr);
   }
-  std::fprintf(stderr, "provkit: unknown command '%s'\n\n", argv[1]);
-  PrintUsage(stderr);
-  return provkit::cli::kExitUsage;
+  // The subcommand sees its own name as argv[0], then its arguments.
+  std::vector<std::string> sub_args = {std::string(command->name)};
+  sub_args.insert(sub_args.end(), rest.begin(), rest.end());
+  std::vector<char*> sub_argv;
+  for (std::string& arg : sub_args) sub_argv.push_back(arg.data());
+  sub_argv.push_back(nullptr);
+  return command->run(static_cast<int>(sub_args.size()), sub_argv.data());
 }

@@ -2,54 +2,29 @@
 #include <pthread.h>
 #include <signal.h>
 
-#include <charconv>
+#include <algorithm>
 #include <cstdio>
 #include <exception>
+#include <iostream>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <system_error>
 #include <vector>
 
 #include "commands.hpp"
 #include "provkit/mockserver/config.hpp"
 #include "provkit/mockserver/server.hpp"
+#include "provkit/support/clip.hpp"
 
 namespace provkit::cli {
 namespace {
 
 namespace mock = provkit::mock;
 
-constexpr char kUsage[] = R"(usage: provkit mock [options]
-
-Runs the mock OpenAI-compatible server until SIGINT or SIGTERM. The first line
-on stdout is the server's URL; each request is logged on stderr as one line.
-
-options:
-  --host H               address to bind (default 127.0.0.1)
-  --port P               port to bind (default 0: a free port)
-  --base-path PATH       API root (default /v1); /health lives beside it
-  --models a,b           models to list and serve (default provkit-mock)
-  --profile NAME         the server to imitate (default openai), see below
-  --scenario NAME        the state or fault to start in (default healthy), see below
-  --param KEY=VALUE      a scenario parameter, e.g. --param requests=3 (repeatable;
-                         VALUE is read as JSON when it parses, else as a string)
-  --endpoint NAME        confine the scenario to health, models, chat or root
-  --config FILE          JSON config file (docs/mockserver.md); flags override it
-  --chunk-chars N        characters per stream event (default 8)
-  --chunk-interval-ms N  pause between stream events (default 0)
-  --first-chunk-ms N     wait before the first stream event (default 0)
-  --listen-delay-ms N    reserve the port but listen only after N ms
-  --threads N            most connections served at once (default 128)
-  --keep-alive-s N       idle keep-alive timeout in seconds (default 5)
-  --journal-size N       requests kept in the journal (default 10000)
-  --quiet                do not log requests
-  -h, --help             show this help
-
-admin endpoints: GET|DELETE /__provkit/journal, GET /__provkit/stats,
-GET|POST /__provkit/{scenario,script,timing,profile,models}
-)";
+constexpr char kDescription[] =
+    "Runs the mock OpenAI-compatible server until SIGINT or SIGTERM. The first line\n"
+    "on stdout is the server's URL; each request is logged on stderr as one line.";
 
 /// Flags as given; unset ones leave the config file's or the default value.
 struct Flags {
@@ -70,106 +45,110 @@ struct Flags {
   std::optional<long long> keep_alive_s;
   std::optional<long long> journal_size;
   bool quiet = false;
-  bool help = false;
 };
 
-/// A bad command line: the message is printed with the usage, and the command exits 2.
+/// A bad combination of flags found after parsing: printed with the usage line, exit 2.
 struct UsageError {
   std::string message;
 };
 
-void PrintHelp(std::FILE* out) {
-  std::fputs(kUsage, out);
-  std::fputs("\nscenarios:\n", out);
-  for (const mock::ScenarioInfo& info : mock::Scenarios()) {
-    std::fprintf(out, "  %-14.*s %.*s\n", static_cast<int>(info.name.size()), info.name.data(),
-                 static_cast<int>(info.summary.size()), info.summary.data());
-  }
-  std::fputs("\nprofiles:\n", out);
-  for (const mock::ProfileInfo& info : mock::Profiles()) {
-    std::fprintf(out, "  %-14.*s %.*s\n", static_cast<int>(info.name.size()), info.name.data(),
-                 static_cast<int>(info.summary.size()), info.summary.data());
-  }
+std::string Epilogue() {
+  std::string out = "scenarios:\n";
+  const auto row = [&out](std::string_view name, std::string_view summary) {
+    std::string padded(name);
+    padded.resize(std::max<std::size_t>(padded.size() + 1, 15), ' ');
+    out += "  " + padded + std::string(summary) + "\n";
+  };
+  for (const mock::ScenarioInfo& info : mock::Scenarios()) row(info.name, info.summary);
+  out += "\nprofiles:\n";
+  for (const mock::ProfileInfo& info : mock::Profiles()) row(info.name, info.summary);
+  out +=
+      "\nadmin endpoints: GET|DELETE /__provkit/journal, GET /__provkit/stats,\n"
+      "GET|POST /__provkit/{scenario,script,timing,profile,models}";
+  return out;
 }
 
-long long ParseInteger(std::string_view flag, std::string_view text, long long min, long long max) {
-  long long value = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end != text.data() + text.size() || value < min || value > max) {
-    throw UsageError{std::string(flag) + " expects an integer from " + std::to_string(min) +
-                     " to " + std::to_string(max) + ", got '" + std::string(text) + "'"};
-  }
-  return value;
+support::FlagParser MakeParser(Flags& flags) {
+  constexpr double kMaxMillis = 86400000.0;  // a day
+  support::FlagParser parser = NewFlagParser("provkit mock", "[options]");
+  parser.Description(kDescription)
+      .Epilogue(Epilogue())
+      .String({.name = "host", .value_name = "H", .help = "address to bind (default 127.0.0.1)"},
+              &flags.host)
+      .Int({.name = "port", .value_name = "P", .help = "port to bind (default 0: a free port)"},
+           &flags.port, 0, 65535)
+      .String({.name = "base-path",
+               .value_name = "PATH",
+               .help = "API root (default /v1); /health lives beside it"},
+              &flags.base_path)
+      .String({.name = "models",
+               .value_name = "a,b",
+               .help = "models to list and serve (default provkit-mock)"},
+              &flags.models)
+      .String({.name = "profile",
+               .value_name = "NAME",
+               .help = "the server to imitate (default openai), see below"},
+              &flags.profile)
+      .String({.name = "scenario",
+               .value_name = "NAME",
+               .help = "the state or fault to start in (default healthy), see below"},
+              &flags.scenario)
+      .Repeated({.name = "param",
+                 .value_name = "KEY=VALUE",
+                 .help = "a scenario parameter, e.g. --param requests=3 (repeatable;\n"
+                         "VALUE is read as JSON when it parses, else as a string)"},
+                &flags.params)
+      .String({.name = "endpoint",
+               .value_name = "NAME",
+               .help = "confine the scenario to health, models, chat or root"},
+              &flags.endpoint)
+      .String({.name = "config",
+               .value_name = "FILE",
+               .help = "JSON config file (docs/mockserver.md); flags override it"},
+              &flags.config)
+      .Int({.name = "chunk-chars",
+            .value_name = "N",
+            .help = "characters per stream event (default 8)"},
+           &flags.chunk_chars, 1LL, 1LL << 30)
+      .Number({.name = "chunk-interval-ms",
+               .value_name = "N",
+               .help = "pause between stream events (default 0)"},
+              &flags.chunk_interval_ms, 0.0, kMaxMillis)
+      .Number({.name = "first-chunk-ms",
+               .value_name = "N",
+               .help = "wait before the first stream event (default 0)"},
+              &flags.first_chunk_ms, 0.0, kMaxMillis)
+      .Number({.name = "listen-delay-ms",
+               .value_name = "N",
+               .help = "reserve the port but listen only after N ms"},
+              &flags.listen_delay_ms, 0.0, kMaxMillis)
+      .Int({.name = "threads",
+            .value_name = "N",
+            .help = "most connections served at once (default 128)"},
+           &flags.threads, 1LL, 4096LL)
+      .Int({.name = "keep-alive-s",
+            .value_name = "N",
+            .help = "idle keep-alive timeout in seconds (default 5)"},
+           &flags.keep_alive_s, 1LL, 86400LL)
+      .Int({.name = "journal-size",
+            .value_name = "N",
+            .help = "requests kept in the journal (default 10000)"},
+           &flags.journal_size, 1LL, 10000000LL)
+      .Bool({.name = "quiet", .help = "do not log requests", .short_name = 'q'}, &flags.quiet);
+  return parser;
 }
 
-double ParseMillis(std::string_view flag, std::string_view text) {
-  try {
-    std::size_t used = 0;
-    const double value = std::stod(std::string(text), &used);
-    if (used == text.size() && value >= 0 && value <= 86400000.0) return value;
-  } catch (const std::exception&) {
+/// "unknown KIND 'NAME'", with a suggestion among `known` when one is close.
+template <typename Infos>
+std::string Unknown(std::string_view kind, const std::string& name, const Infos& known) {
+  std::vector<std::string> names;
+  for (const auto& info : known) names.emplace_back(info.name);
+  std::string message =
+      "unknown " + std::string(kind) + " '" + support::ClipPrintable(name, 120) + "'";
+  if (const auto match = support::ClosestMatch(name, names)) {
+    message += " (did you mean " + *match + "?)";
   }
-  throw UsageError{std::string(flag) + " expects milliseconds (0 or more), got '" +
-                   std::string(text) + "'"};
-}
-
-Flags ParseFlags(int argc, char** argv) {
-  Flags flags;
-  for (int i = 1; i < argc; ++i) {
-    std::string_view arg = argv[i];
-    std::optional<std::string_view> inline_value;
-    if (arg.substr(0, 2) == "--") {
-      if (const std::size_t equals = arg.find('='); equals != std::string_view::npos) {
-        inline_value = arg.substr(equals + 1);
-        arg = arg.substr(0, equals);
-      }
-    }
-    const auto value = [&]() -> std::string {
-      if (inline_value) return std::string(*inline_value);
-      if (i + 1 >= argc) throw UsageError{std::string(arg) + " needs a value"};
-      return argv[++i];
-    };
-    if (arg == "-h" || arg == "--help") {
-      flags.help = true;
-    } else if (arg == "--quiet" || arg == "-q") {
-      flags.quiet = true;
-    } else if (arg == "--host") {
-      flags.host = value();
-    } else if (arg == "--port") {
-      flags.port = static_cast<int>(ParseInteger(arg, value(), 0, 65535));
-    } else if (arg == "--base-path") {
-      flags.base_path = value();
-    } else if (arg == "--models") {
-      flags.models = value();
-    } else if (arg == "--profile") {
-      flags.profile = value();
-    } else if (arg == "--scenario") {
-      flags.scenario = value();
-    } else if (arg == "--param") {
-      flags.params.push_back(value());
-    } else if (arg == "--endpoint") {
-      flags.endpoint = value();
-    } else if (arg == "--config") {
-      flags.config = value();
-    } else if (arg == "--chunk-chars") {
-      flags.chunk_chars = ParseInteger(arg, value(), 1, 1 << 30);
-    } else if (arg == "--chunk-interval-ms") {
-      flags.chunk_interval_ms = ParseMillis(arg, value());
-    } else if (arg == "--first-chunk-ms") {
-      flags.first_chunk_ms = ParseMillis(arg, value());
-    } else if (arg == "--listen-delay-ms") {
-      flags.listen_delay_ms = ParseMillis(arg, value());
-    } else if (arg == "--threads") {
-      flags.threads = ParseInteger(arg, value(), 1, 4096);
-    } else if (arg == "--keep-alive-s") {
-      flags.keep_alive_s = ParseInteger(arg, value(), 1, 86400);
-    } else if (arg == "--journal-size") {
-      flags.journal_size = ParseInteger(arg, value(), 1, 10000000);
-    } else {
-      throw UsageError{"unknown option '" + std::string(argv[i]) + "'"};
-    }
-  }
-  return flags;
+  return message;
 }
 
 std::chrono::microseconds Micros(double millis) {
@@ -182,7 +161,7 @@ mock::Scenario ScenarioOf(const Flags& flags, const mock::Scenario& configured) 
   nlohmann::json object = flags.scenario ? nlohmann::json::object() : mock::ToJson(configured);
   if (flags.scenario) {
     if (!mock::ParseScenarioKind(*flags.scenario))
-      throw UsageError{"unknown scenario '" + *flags.scenario + "'"};
+      throw UsageError{Unknown("scenario", *flags.scenario, mock::Scenarios())};
     object["name"] = *flags.scenario;
   }
   if (flags.endpoint) object["endpoint"] = *flags.endpoint;
@@ -219,7 +198,7 @@ mock::ServerOptions OptionsOf(const Flags& flags) {
   }
   if (flags.profile) {
     const auto profile = mock::ParseProfile(*flags.profile);
-    if (!profile) throw UsageError{"unknown profile '" + *flags.profile + "'"};
+    if (!profile) throw UsageError{Unknown("profile", *flags.profile, mock::Profiles())};
     options.profile = *profile;
   }
   options.scenario = ScenarioOf(flags, options.scenario);
@@ -254,18 +233,15 @@ void LogRequest(const mock::JournalEntry& entry) {
 
 int MockCommand(int argc, char** argv) {
   Flags flags;
+  support::FlagParser parser = MakeParser(flags);
+  if (const std::optional<int> exit = parser.ParseOrExit(argc, argv, std::cout, std::cerr)) {
+    return *exit;
+  }
   mock::ServerOptions options;
   try {
-    flags = ParseFlags(argc, argv);
-    if (flags.help) {
-      PrintHelp(stdout);
-      return kExitOk;
-    }
     options = OptionsOf(flags);
   } catch (const UsageError& error) {
-    std::fprintf(stderr, "provkit mock: %s\n\n", error.message.c_str());
-    PrintHelp(stderr);
-    return kExitUsage;
+    return parser.PrintUsageError(error.message, std::cerr);
   } catch (const mock::ConfigError& error) {
     std::fprintf(stderr, "provkit mock: %s\n", error.what());
     return kExitUsage;

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <exception>
 #include <fstream>
+#include <iostream>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -32,22 +33,13 @@ constexpr std::string_view kModel = "provkit-mock";
 constexpr std::uint64_t kRssGrowthAllowanceKib = 16 * 1024;
 constexpr std::chrono::seconds kHangLimit{10};
 
-constexpr const char* kUsage =
-    "usage: provkit-stress load [--clients N] [--seconds N] [--warmup-seconds N] [--journal N]\n"
-    "                           [--json FILE]\n"
-    "  Starts an embedded mock server (pool sized for the clients) and runs N concurrent\n"
-    "  keep-alive clients (one connection each) for the duration, each cycling through a\n"
-    "  readiness probe (GET /health + GET /v1/models), a chat turn and a streamed chat turn.\n"
-    "  Passes when: every answer is right (status, body shape, echoed text, streams end with\n"
-    "  [DONE]); the server counted exactly the requests sent, per path; the server accepted\n"
-    "  exactly N connections; RSS grew at most 16 MiB from the end of warm-up to the end.\n"
-    "  --clients N         concurrent clients, 1-4096 (default 256)\n"
-    "  --seconds N         duration, 1-3600 (default 30)\n"
-    "  --warmup-seconds N  RSS baseline time, 0-600 (default 5; capped at a third of the run,\n"
-    "                      then held back, up to 2/3 of the run, until every client has made\n"
-    "                      a probe, a turn and a stream and the journal ring is full)\n"
-    "  --journal N         the mock's journal ring size in entries (default 10000, the mock's)\n"
-    "  --json FILE         also write the summary as JSON to FILE\n";
+constexpr char kDescription[] =
+    "Starts an embedded mock server (pool sized for the clients) and runs N concurrent\n"
+    "keep-alive clients (one connection each) for the duration, each cycling through a\n"
+    "readiness probe (GET /health + GET /v1/models), a chat turn and a streamed chat turn.\n"
+    "Passes when: every answer is right (status, body shape, echoed text, streams end with\n"
+    "[DONE]); the server counted exactly the requests sent, per path; the server accepted\n"
+    "exactly N connections; RSS grew at most 16 MiB from the end of warm-up to the end.";
 
 /// What one side counted, by kind of request.
 struct Tally {
@@ -261,13 +253,32 @@ int RunLoad(int argc, char** argv) {
   std::int64_t warmup_seconds = 5;
   std::int64_t journal_size = static_cast<std::int64_t>(mock::ServerOptions{}.journal_size);
   std::string json_path;
-  Flags flags;
-  flags.AddInt("clients", &clients, 1, 4096);
-  flags.AddInt("seconds", &seconds, 1, 3600);
-  flags.AddInt("warmup-seconds", &warmup_seconds, 0, 600);
-  flags.AddInt("journal", &journal_size, 1, 10000000);
-  flags.AddString("json", &json_path);
-  if (const std::optional<int> exit = flags.ParseMode(argc, argv, "load", kUsage)) return *exit;
+  support::FlagParser parser = NewFlagParser("load", "[options]");
+  parser.Description(kDescription)
+      .Int({.name = "clients",
+            .value_name = "N",
+            .help = "concurrent clients, 1-4096 (default 256)"},
+           &clients, std::int64_t{1}, std::int64_t{4096})
+      .Int({.name = "seconds", .value_name = "N", .help = "duration, 1-3600 (default 30)"},
+           &seconds, std::int64_t{1}, std::int64_t{3600})
+      .Int({.name = "warmup-seconds",
+            .value_name = "N",
+            .help = "RSS baseline time, 0-600 (default 5; capped at a third of the run,\n"
+                    "then held back, up to 2/3 of the run, until every client has made\n"
+                    "a probe, a turn and a stream and the journal ring is full)"},
+           &warmup_seconds, std::int64_t{0}, std::int64_t{600})
+      .Int({.name = "journal",
+            .value_name = "N",
+            .help = "the mock's journal ring size in entries (default 10000, the mock's)"},
+           &journal_size, std::int64_t{1}, std::int64_t{10000000})
+      .String({.name = "json",
+               .value_name = "FILE",
+               .help = "also write the summary as JSON to FILE",
+               .non_empty = true},
+              &json_path);
+  if (const std::optional<int> exit = parser.ParseOrExit(argc, argv, std::cout, std::cerr)) {
+    return *exit;
+  }
   const std::string command = CommandLine(argc, argv);
   const std::string load_before = LoadAverage();
 

@@ -1,46 +1,65 @@
 // provkit-stress: the bounded load and soak campaigns of the reliability checks (issue 7).
 #include <cstdio>
 #include <exception>
-#include <string_view>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "modes.hpp"
+#include "provkit/support/clip.hpp"
 #include "stress_support.hpp"
 
 namespace {
 
-void PrintUsage(std::FILE* out) {
-  std::fprintf(out,
-               "usage: provkit-stress <mode> [options]\n\n"
-               "modes:\n"
-               "  load   N keep-alive clients against an embedded mock server: probes, turns,\n"
-               "         streams; zero errors, exact journal, one connection per client, flat RSS\n"
-               "  soak   threads sharing Sessions while the mock flips between healthy, loading\n"
-               "         and stream-drop; verdicts match the scenario, no hang, no leaks\n\n"
-               "'provkit-stress <mode> --help' describes one mode. Exit 0 when every check holds,\n"
-               "1 when one fails, 2 on a bad command line.\n");
-}
+constexpr char kDescription[] =
+    "modes:\n"
+    "  load   N keep-alive clients against an embedded mock server: probes, turns,\n"
+    "         streams; zero errors, exact journal, one connection per client, flat RSS\n"
+    "  soak   threads sharing Sessions while the mock flips between healthy, loading\n"
+    "         and stream-drop; verdicts match the scenario, no hang, no leaks\n"
+    "\n"
+    "'provkit-stress <mode> --help' describes one mode. Exit 0 when every check holds,\n"
+    "1 when one fails, 2 on a bad command line.";
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2) {
-    PrintUsage(stderr);
-    return provkit::stress::kExitUsage;
+  namespace stress = provkit::stress;
+  std::optional<std::string> mode;
+  std::vector<std::string> rest;
+  provkit::support::FlagParser parser = stress::NewFlagParser("", "<mode> [options]");
+  parser.Description(kDescription).Positional("mode", "", &mode, /*required=*/false).Rest(&rest);
+  if (const std::optional<int> exit = parser.ParseOrExit(argc, argv, std::cout, std::cerr)) {
+    return *exit;
   }
-  const std::string_view mode = argv[1];
-  if (mode == "--help" || mode == "-h" || mode == "help") {
-    PrintUsage(stdout);
-    return provkit::stress::kExitPass;
+  if (!mode) return parser.PrintUsageError("a mode is required: load or soak", std::cerr);
+  if (*mode == "help") {
+    std::cout << parser.Help();
+    return stress::kExitPass;
   }
+  int (*run)(int, char**) = nullptr;
+  if (*mode == "load") run = stress::RunLoad;
+  if (*mode == "soak") run = stress::RunSoak;
+  if (run == nullptr) {
+    std::string message = "unknown mode '" + provkit::support::ClipPrintable(*mode, 120) + "'";
+    const std::vector<std::string> modes = {"load", "soak"};
+    if (const auto match = provkit::support::ClosestMatch(*mode, modes)) {
+      message += " (did you mean " + *match + "?)";
+    }
+    return parser.PrintUsageError(message, std::cerr);
+  }
+  // The mode sees its own name as argv[0], then its flags.
+  std::vector<std::string> mode_args = {*mode};
+  mode_args.insert(mode_args.end(), rest.begin(), rest.end());
+  std::vector<char*> mode_argv;
+  for (std::string& arg : mode_args) mode_argv.push_back(arg.data());
+  mode_argv.push_back(nullptr);
   try {
-    if (mode == "load") return provkit::stress::RunLoad(argc, argv);
-    if (mode == "soak") return provkit::stress::RunSoak(argc, argv);
+    return run(static_cast<int>(mode_args.size()), mode_argv.data());
   } catch (const std::exception& error) {
     // A campaign that cannot even start (no port, no threads) fails with the reason.
-    std::fprintf(stderr, "provkit-stress %s: %s\nFAIL\n", argv[1], error.what());
-    return provkit::stress::kExitFail;
+    std::fprintf(stderr, "provkit-stress %s: %s\nFAIL\n", mode->c_str(), error.what());
+    return stress::kExitFail;
   }
-  std::fprintf(stderr, "provkit-stress: unknown mode '%s'\n\n", argv[1]);
-  PrintUsage(stderr);
-  return provkit::stress::kExitUsage;
 }

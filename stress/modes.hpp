@@ -4,8 +4,10 @@
 namespace provkit::stress {
 
 /// `provkit-stress load ...`: many keep-alive clients against an embedded mock server.
+/// argv[0] is "load", its flags follow.
 int RunLoad(int argc, char** argv);
 /// `provkit-stress soak ...`: threads sharing Sessions while the mock's scenario flips.
+/// argv[0] is "soak", its flags follow.
 int RunSoak(int argc, char** argv);
 
 }  // namespace provkit::stress

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <exception>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -39,27 +40,17 @@ constexpr std::chrono::seconds kHangLimit{10};
 // with more threads per Session, connections beyond it are closed and reopened by design.
 constexpr std::int64_t kRuntimeIdleConnections = 16;
 
-constexpr const char* kUsage =
-    "usage: provkit-stress soak [--threads N] [--sessions N] [--seconds N] [--flip-ms N]\n"
-    "                           [--settle-seconds N] [--json FILE]\n"
-    "  One mock server whose scenario flips every flip-ms through healthy, loading and\n"
-    "  stream-drop; N threads share the Sessions (thread i uses Session i % sessions) and loop:\n"
-    "  CheckReady, Interact, Stream to the end. Every verdict must match the scenario active\n"
-    "  during the call (healthy: ready, answer, done; loading: not ready 503, HTTP 503, HTTP 503;\n"
-    "  stream-drop: ready, transport error, stream error before done); a call that spans a flip\n"
-    "  may give either scenario's verdict. Threads and sockets are counted before and after\n"
-    "  (Sessions destroyed, server stopped); a call making no progress for 10 s aborts. The\n"
-    "  server may see at most one new connection per thread plus one per answer that dropped\n"
-    "  its connection (S5: Sessions reuse their connections under load; judged with at most 16\n"
-    "  threads per Session, the idle connections a Session keeps).\n"
-    "  --threads N         calling threads, 1-1024 (default 32)\n"
-    "  --sessions N        shared Sessions, 1-256 (default 4)\n"
-    "  --seconds N         duration, 1-3600 (default 30)\n"
-    "  --flip-ms N         scenario period, 10-60000 (default 1000)\n"
-    "  --settle-seconds N  afterwards, wait up to N s (0-120, default 0) for the runtime's idle\n"
-    "                      stream workers to retire (they live 30 s) and require the thread\n"
-    "                      count back at the baseline; with 0, idle workers are subtracted\n"
-    "  --json FILE         also write the summary as JSON to FILE\n";
+constexpr char kDescription[] =
+    "One mock server whose scenario flips every flip-ms through healthy, loading and\n"
+    "stream-drop; N threads share the Sessions (thread i uses Session i % sessions) and loop:\n"
+    "CheckReady, Interact, Stream to the end. Every verdict must match the scenario active\n"
+    "during the call (healthy: ready, answer, done; loading: not ready 503, HTTP 503, HTTP 503;\n"
+    "stream-drop: ready, transport error, stream error before done); a call that spans a flip\n"
+    "may give either scenario's verdict. Threads and sockets are counted before and after\n"
+    "(Sessions destroyed, server stopped); a call making no progress for 10 s aborts. The\n"
+    "server may see at most one new connection per thread plus one per answer that dropped\n"
+    "its connection (S5: Sessions reuse their connections under load; judged with at most 16\n"
+    "threads per Session, the idle connections a Session keeps).";
 
 enum class Call { kProbe, kInteract, kStream };
 constexpr std::array<std::string_view, 3> kCallNames = {"probe", "interact", "stream"};
@@ -309,14 +300,32 @@ int RunSoak(int argc, char** argv) {
   std::int64_t flip_ms = 1000;
   std::int64_t settle_seconds = 0;
   std::string json_path;
-  Flags flags;
-  flags.AddInt("threads", &threads, 1, 1024);
-  flags.AddInt("sessions", &sessions, 1, 256);
-  flags.AddInt("seconds", &seconds, 1, 3600);
-  flags.AddInt("flip-ms", &flip_ms, 10, 60000);
-  flags.AddInt("settle-seconds", &settle_seconds, 0, 120);
-  flags.AddString("json", &json_path);
-  if (const std::optional<int> exit = flags.ParseMode(argc, argv, "soak", kUsage)) return *exit;
+  support::FlagParser parser = NewFlagParser("soak", "[options]");
+  parser.Description(kDescription)
+      .Int({.name = "threads", .value_name = "N", .help = "calling threads, 1-1024 (default 32)"},
+           &threads, std::int64_t{1}, std::int64_t{1024})
+      .Int({.name = "sessions", .value_name = "N", .help = "shared Sessions, 1-256 (default 4)"},
+           &sessions, std::int64_t{1}, std::int64_t{256})
+      .Int({.name = "seconds", .value_name = "N", .help = "duration, 1-3600 (default 30)"},
+           &seconds, std::int64_t{1}, std::int64_t{3600})
+      .Int({.name = "flip-ms",
+            .value_name = "N",
+            .help = "scenario period, 10-60000 (default 1000)"},
+           &flip_ms, std::int64_t{10}, std::int64_t{60000})
+      .Int({.name = "settle-seconds",
+            .value_name = "N",
+            .help = "afterwards, wait up to N s (0-120, default 0) for the runtime's idle\n"
+                    "stream workers to retire (they live 30 s) and require the thread\n"
+                    "count back at the baseline; with 0, idle workers are subtracted"},
+           &settle_seconds, std::int64_t{0}, std::int64_t{120})
+      .String({.name = "json",
+               .value_name = "FILE",
+               .help = "also write the summary as JSON to FILE",
+               .non_empty = true},
+              &json_path);
+  if (const std::optional<int> exit = parser.ParseOrExit(argc, argv, std::cout, std::cerr)) {
+    return *exit;
+  }
   const std::string command = CommandLine(argc, argv);
   const std::string load_before = LoadAverage();
 

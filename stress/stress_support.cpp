@@ -1,4 +1,4 @@
-// Shared pieces of provkit-stress: flag parsing, /proc probes, the hang watchdog and reports.
+// Shared pieces of provkit-stress: its flag parsers, /proc probes, the hang watchdog and reports.
 #include "stress_support.hpp"
 
 #include <dirent.h>
@@ -6,13 +6,15 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <string_view>
+
+#include "provkit/runtime/contract.hpp"
+#include "provkit/support/version.hpp"
 
 namespace provkit::stress {
 namespace {
@@ -31,72 +33,17 @@ std::uint64_t StatusFieldKib(std::string_view field) {
 
 }  // namespace
 
-void Flags::AddInt(std::string name, std::int64_t* value, std::int64_t min, std::int64_t max) {
-  flags_.push_back({std::move(name), value, nullptr, min, max});
-}
-
-void Flags::AddString(std::string name, std::string* value) {
-  flags_.push_back({std::move(name), nullptr, value, 0, 0});
-}
-
-std::optional<int> Flags::ParseMode(int argc, char** argv, const char* mode,
-                                    const char* usage) const {
-  try {
-    Parse(argc, argv, 2);
-  } catch (const HelpRequested&) {
-    std::fputs(usage, stdout);
-    return kExitPass;
-  } catch (const UsageError& error) {
-    std::fprintf(stderr, "provkit-stress %s: %s\n\n%s", mode, error.what(), usage);
-    return kExitUsage;
-  }
-  return std::nullopt;
+support::FlagParser NewFlagParser(std::string mode, std::string usage) {
+  support::FlagParser parser(mode.empty() ? "provkit-stress" : "provkit-stress " + mode,
+                             std::move(usage));
+  parser.Version(support::VersionLine(kContractVersion));
+  return parser;
 }
 
 std::string CommandLine(int argc, char** argv) {
   std::string command = "provkit-stress";
-  for (int i = 1; i < argc; ++i) command += std::string(" ") + argv[i];
+  for (int i = 0; i < argc; ++i) command += std::string(" ") + argv[i];
   return command;
-}
-
-void Flags::Parse(int argc, char** argv, int first) const {
-  for (int i = first; i < argc; ++i) {
-    std::string_view arg = argv[i];
-    if (arg == "--help" || arg == "-h") throw HelpRequested{};
-    if (arg.substr(0, 2) != "--")
-      throw UsageError("unexpected argument '" + std::string(arg) + "'");
-    std::string_view name = arg.substr(2);
-    std::string_view text;
-    bool has_text = false;
-    if (const std::size_t equals = name.find('='); equals != std::string_view::npos) {
-      text = name.substr(equals + 1);
-      name = name.substr(0, equals);
-      has_text = true;
-    }
-    const Flag* flag = nullptr;
-    for (const Flag& candidate : flags_) {
-      if (candidate.name == name) flag = &candidate;
-    }
-    if (flag == nullptr) throw UsageError("unknown flag '--" + std::string(name) + "'");
-    if (!has_text) {
-      if (i + 1 >= argc) throw UsageError("--" + std::string(name) + " needs a value");
-      text = argv[++i];
-    }
-    if (flag->string_value != nullptr) {
-      if (text.empty()) throw UsageError("--" + std::string(name) + " needs a non-empty value");
-      *flag->string_value = std::string(text);
-      continue;
-    }
-    std::int64_t number = 0;
-    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
-    if (error != std::errc() || end != text.data() + text.size() || number < flag->min ||
-        number > flag->max) {
-      throw UsageError("--" + std::string(name) + " needs an integer from " +
-                       std::to_string(flag->min) + " to " + std::to_string(flag->max) + ", not '" +
-                       std::string(text) + "'");
-    }
-    *flag->int_value = number;
-  }
 }
 
 std::uint64_t RssKib() { return StatusFieldKib("VmRSS"); }

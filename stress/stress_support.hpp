@@ -1,4 +1,4 @@
-// Shared pieces of provkit-stress: flag parsing, /proc probes, the hang watchdog and reports.
+// Shared pieces of provkit-stress: its flag parsers, /proc probes, the hang watchdog and reports.
 #pragma once
 
 #include <atomic>
@@ -9,51 +9,24 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "provkit/support/flags.hpp"
 
 namespace provkit::stress {
 
 inline constexpr int kExitPass = 0;
 inline constexpr int kExitFail = 1;
-inline constexpr int kExitUsage = 2;
+inline constexpr int kExitUsage = support::kExitUsage;
 
-/// A bad command line; main prints the message and the mode's usage, then exits 2.
-class UsageError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
+/// A parser for `provkit-stress MODE` (`provkit-stress` itself when `mode` is empty) with
+/// --version enabled (provkit/support/flags.hpp).
+support::FlagParser NewFlagParser(std::string mode, std::string usage);
 
-/// Thrown by Flags::Parse for --help: the mode prints its usage and exits 0.
-struct HelpRequested {};
-
-/// The flags of one mode: integers within a range, and strings. Accepts `--name value`
-/// and `--name=value`; anything else is a UsageError.
-class Flags {
- public:
-  void AddInt(std::string name, std::int64_t* value, std::int64_t min, std::int64_t max);
-  void AddString(std::string name, std::string* value);
-  /// Parses argv[first..argc). Throws UsageError or HelpRequested.
-  void Parse(int argc, char** argv, int first) const;
-  /// Parses the flags of `mode` (argv[2..argc)). Returns the exit code when the run stops
-  /// here: --help prints `usage` and gives kExitPass; a bad flag prints what was wrong and
-  /// `usage` to stderr and gives kExitUsage. Otherwise nullopt.
-  std::optional<int> ParseMode(int argc, char** argv, const char* mode, const char* usage) const;
-
- private:
-  struct Flag {
-    std::string name;
-    std::int64_t* int_value = nullptr;
-    std::string* string_value = nullptr;
-    std::int64_t min = 0;
-    std::int64_t max = 0;
-  };
-  std::vector<Flag> flags_;
-};
-
-/// The command line as typed ("provkit-stress load --clients 8"), for reports.
+/// The command line as typed ("provkit-stress load --clients 8"), for reports; argv[0] is the
+/// mode.
 std::string CommandLine(int argc, char** argv);
 
 /// Resident set size of this process in KiB (VmRSS).

@@ -125,7 +125,8 @@ Bounded<T> CallBounded(std::function<T()> fn, Millis limit,
 std::string Describe(const ProviderReadiness& readiness);
 /// "kind: message" of a subject error.
 std::string Describe(const SubjectError& error);
-/// `text` cut to at most `limit` bytes (never inside a UTF-8 sequence), "..." marking a cut.
+/// `text` made printable (control characters escaped, invalid UTF-8 repaired) and cut to at most
+/// `limit` bytes, "..." marking a cut: how server and subject text enters evidence.
 std::string Clip(std::string_view text, std::size_t limit = 200);
 /// "null" or the quoted string.
 std::string Quote(const std::optional<std::string>& text);

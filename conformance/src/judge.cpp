@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "clause_run.hpp"
+#include "provkit/support/clip.hpp"
 #include "wire_checks.hpp"
 
 namespace provkit::conformance {
@@ -197,10 +198,7 @@ std::string Describe(const SubjectError& error) {
 }
 
 std::string Clip(std::string_view text, std::size_t limit) {
-  if (text.size() <= limit) return std::string(text);
-  std::size_t end = limit;
-  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0U) == 0x80U) --end;
-  return std::string(text.substr(0, end)) + "...";
+  return support::ClipPrintable(text, limit);
 }
 
 std::string Quote(const std::optional<std::string>& text) {
@@ -465,7 +463,7 @@ std::string ProgressLine(const reports::ClauseResult& result, int done, int tota
   std::string line = head;
   line += clause != nullptr ? std::string(clause->title) : std::string();
   if (result.verdict != Verdict::kPass && !result.reason.empty()) {
-    line += "\n" + std::string(24, ' ') + result.reason.substr(0, 300);
+    line += "\n" + std::string(24, ' ') + support::ClipPrintable(result.reason, 300);
   }
   return line;
 }

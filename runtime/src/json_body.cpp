@@ -1,10 +1,14 @@
-// Untrusted JSON bodies: parsing with a depth bound, error-envelope messages, printable text.
+// Untrusted JSON bodies: the runtime's names for provkit::support's parsing, envelopes and text.
 #include "json_body.hpp"
 
-#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
+
+#include "provkit/support/clip.hpp"
+#include "provkit/support/error_envelope.hpp"
+#include "provkit/support/json_text.hpp"
+#include "provkit/support/utf8.hpp"
 
 namespace provkit::json_body {
 namespace {
@@ -13,107 +17,22 @@ bool IsSpace(char c) noexcept {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 
-std::optional<std::string> NonEmpty(const std::string* text) {
-  if (text == nullptr) return std::nullopt;
-  const std::string_view trimmed = Trim(*text);
-  if (trimmed.empty()) return std::nullopt;
-  return Printable(trimmed);
-}
-
 }  // namespace
 
 std::size_t Utf8SequenceLength(std::string_view text) noexcept {
-  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
-  const unsigned char lead = byte(0);
-  if (lead < 0x80) return 1;
-  std::size_t length = 0;
-  unsigned char min_second = 0x80;
-  unsigned char max_second = 0xBF;
-  if (lead >= 0xC2 && lead <= 0xDF) {
-    length = 2;
-  } else if (lead >= 0xE0 && lead <= 0xEF) {
-    length = 3;
-    if (lead == 0xE0) min_second = 0xA0;
-    if (lead == 0xED) max_second = 0x9F;
-  } else if (lead >= 0xF0 && lead <= 0xF4) {
-    length = 4;
-    if (lead == 0xF0) min_second = 0x90;
-    if (lead == 0xF4) max_second = 0x8F;
-  } else {
-    return 0;
-  }
-  if (text.size() < length) return 0;
-  if (byte(1) < min_second || byte(1) > max_second) return 0;
-  for (std::size_t i = 2; i < length; ++i) {
-    if (byte(i) < 0x80 || byte(i) > 0xBF) return 0;
-  }
-  return length;
+  return support::Utf8SequenceLength(text);
 }
 
 bool NestsDeeperThan(std::string_view text, int max_depth) noexcept {
-  int depth = 0;
-  bool in_string = false;
-  bool escaped = false;
-  for (const char c : text) {
-    if (in_string) {
-      if (escaped) {
-        escaped = false;
-      } else if (c == '\\') {
-        escaped = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
-      continue;
-    }
-    switch (c) {
-      case '"':
-        in_string = true;
-        break;
-      case '[':
-      case '{':
-        if (++depth > max_depth) return true;
-        break;
-      case ']':
-      case '}':
-        --depth;
-        break;
-      default:
-        break;
-    }
-  }
-  return false;
+  return support::NestsDeeperThan(text, max_depth);
 }
 
 bool Parse(std::string_view text, nlohmann::json& out) noexcept {
-  try {
-    if (NestsDeeperThan(text, kMaxDepth)) {
-      out = nlohmann::json(nlohmann::json::value_t::discarded);
-      return false;
-    }
-    out = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-    return !out.is_discarded();
-  } catch (...) {
-    // Only allocation can fail here.
-    out = nlohmann::json(nlohmann::json::value_t::discarded);
-    return false;
-  }
+  return support::ParseUntrusted(text, out, kMaxDepth);
 }
 
 std::optional<std::string> ErrorMessage(const nlohmann::json& body) {
-  if (!body.is_object()) return std::nullopt;
-  if (const nlohmann::json* error = Member(body, "error")) {
-    if (error->is_string()) return NonEmpty(error->get_ptr<const std::string*>());
-    if (error->is_object()) {
-      if (const nlohmann::json* message = Member(*error, "message")) {
-        if (message->is_string()) return NonEmpty(message->get_ptr<const std::string*>());
-        if (!message->is_null())
-          return Printable(message->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-      }
-      if (auto nested = ErrorMessage(*error)) return nested;  // {"error":{"error":".."}}
-    }
-  }
-  if (auto message = NonEmpty(StringMember(body, "message"))) return message;
-  return NonEmpty(StringMember(body, "detail"));
+  return support::ErrorEnvelopeMessage(body, kMaxMessageBytes);
 }
 
 std::optional<std::string> ErrorMessageOfBody(std::string_view body) {
@@ -135,20 +54,7 @@ std::string_view Trim(std::string_view text) noexcept {
 }
 
 std::string Printable(std::string_view text, std::size_t max_bytes) {
-  constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
-  std::string out;
-  out.reserve(std::min(text.size(), max_bytes) + 3);
-  while (!text.empty()) {
-    std::size_t length = Utf8SequenceLength(text);
-    const std::string_view piece = length == 0 ? kReplacement : text.substr(0, length);
-    if (out.size() + piece.size() > max_bytes) {
-      out.append("...");
-      break;
-    }
-    out.append(piece);
-    text.remove_prefix(length == 0 ? 1 : length);
-  }
-  return out;
+  return support::Clip(text, max_bytes);
 }
 
 const nlohmann::json* Member(const nlohmann::json& object, std::string_view key) noexcept {

@@ -1,0 +1,301 @@
+// Tests the provkit and provkit-stress binaries' command lines: --version and --help everywhere,
+// usage errors as one message and one usage line on stderr with exit 2.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "provkit/mockserver/profile.hpp"
+#include "provkit/mockserver/scenario.hpp"
+#include "provkit/runtime/contract.hpp"
+#include "provkit/support/version.hpp"
+
+extern char** environ;
+
+namespace {
+
+/// What a finished command left behind.
+struct Outcome {
+  int code = -1;  ///< Exit code; -1 when it was killed or did not exit in time.
+  std::string out;
+  std::string err;
+};
+
+std::string ReadFile(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+/// Runs `binary args...` with stdin from /dev/null and stdout, stderr into files; kills it
+/// after 30 s (these commands answer at once).
+Outcome Run(const std::string& binary, const std::vector<std::string>& args) {
+  static int counter = 0;
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() /
+      ("provkit_cli_test_" + std::to_string(getpid()) + "_" + std::to_string(counter++));
+  std::filesystem::create_directories(dir);
+  const std::string out_path = (dir / "out").string();
+  const std::string err_path = (dir / "err").string();
+
+  std::vector<std::string> storage = {binary};
+  storage.insert(storage.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (std::string& arg : storage) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0600);
+  posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0600);
+  pid_t pid = 0;
+  const int spawned = posix_spawn(&pid, binary.c_str(), &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  Outcome outcome;
+  if (spawned != 0) {
+    ADD_FAILURE() << "cannot run " << binary << ": error " << spawned;
+    return outcome;
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  int status = 0;
+  while (waitpid(pid, &status, WNOHANG) == 0) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      ADD_FAILURE() << binary << " did not exit within 30 s";
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  if (WIFEXITED(status)) outcome.code = WEXITSTATUS(status);
+  outcome.out = ReadFile(out_path);
+  outcome.err = ReadFile(err_path);
+  std::filesystem::remove_all(dir);
+  return outcome;
+}
+
+Outcome Provkit(const std::vector<std::string>& args) { return Run(PROVKIT_CLI_PATH, args); }
+Outcome Stress(const std::vector<std::string>& args) { return Run(PROVKIT_STRESS_PATH, args); }
+
+std::string Joined(const std::vector<std::string>& args) {
+  std::string out;
+  for (const std::string& arg : args) out += (out.empty() ? "" : " ") + arg;
+  return out;
+}
+
+const std::string kVersionLine = "provkit " + std::string(provkit::support::kVersion) +
+                                 " (contract version " + std::to_string(provkit::kContractVersion) +
+                                 ")\n";
+
+TEST(Cli, VersionOfProvkitAndEverySubcommand) {
+  for (const std::vector<std::string>& args :
+       std::vector<std::vector<std::string>>{{"--version"},
+                                             {"mock", "--version"},
+                                             {"conform", "--version"},
+                                             {"check", "--version"},
+                                             {"report", "--version"},
+                                             {"report", "html", "--version"}}) {
+    const Outcome run = Provkit(args);
+    EXPECT_EQ(run.code, 0) << Joined(args) << "\n" << run.err;
+    EXPECT_EQ(run.out, kVersionLine) << Joined(args);
+    EXPECT_EQ(run.err, "") << Joined(args);
+  }
+}
+
+TEST(Cli, VersionOfProvkitStressAndItsModes) {
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"--version"}, {"load", "--version"}, {"soak", "--version"}}) {
+    const Outcome run = Stress(args);
+    EXPECT_EQ(run.code, 0) << Joined(args) << "\n" << run.err;
+    EXPECT_EQ(run.out, kVersionLine) << Joined(args);
+    EXPECT_EQ(run.err, "") << Joined(args);
+  }
+}
+
+TEST(Cli, HelpGoesToStdoutWithExitZero) {
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"--help"}, "usage: provkit <command> [options]\n"},
+      {{"-h"}, "usage: provkit <command> [options]\n"},
+      {{"help"}, "usage: provkit <command> [options]\n"},
+      {{"mock", "--help"}, "usage: provkit mock [options]\n"},
+      {{"mock", "-h"}, "usage: provkit mock [options]\n"},
+      {{"conform", "--help"},
+       "usage: provkit conform (--cpp | --adapter \"CMD ARGS\" | --server URL) [options]\n"},
+      {{"check", "--help"}, "usage: provkit check URL [options]\n"},
+      {{"help", "check"}, "usage: provkit check URL [options]\n"},
+      {{"report", "--help"}, "usage: provkit report <subcommand> [options]\n"},
+  };
+  for (const auto& [args, first_line] : cases) {
+    const Outcome run = Provkit(args);
+    EXPECT_EQ(run.code, 0) << Joined(args) << "\n" << run.err;
+    EXPECT_EQ(run.out.rfind(first_line, 0), 0u) << Joined(args) << "\n" << run.out;
+    EXPECT_EQ(run.err, "") << Joined(args);
+  }
+}
+
+TEST(Cli, TopLevelHelpListsEveryCommand) {
+  const Outcome run = Provkit({"--help"});
+  for (const std::string command : {"mock", "report", "conform", "check"}) {
+    EXPECT_NE(run.out.find("\n  " + command + " "), std::string::npos) << command << "\n"
+                                                                       << run.out;
+  }
+}
+
+TEST(Cli, HelpListsEveryFlagOfTheDocs) {
+  // docs/conformance.md and docs/mockserver.md name these flags; --help must describe each.
+  const std::vector<std::pair<std::string, std::vector<std::string>>> cases = {
+      {"conform",
+       {"--cpp", "--adapter", "--server", "--model", "--api-key", "--name", "--only", "--group",
+        "--list", "--strict", "--baseline", "--out", "--results", "--junit", "--step-timeout",
+        "--probe-budget"}},
+      {"check", {"--model", "--api-key", "--wait", "--budget", "--json"}},
+      {"mock",
+       {"--host", "--port", "--base-path", "--models", "--profile", "--scenario", "--param",
+        "--endpoint", "--config", "--chunk-chars", "--chunk-interval-ms", "--first-chunk-ms",
+        "--listen-delay-ms", "--threads", "--keep-alive-s", "--journal-size", "--quiet"}},
+  };
+  for (const auto& [command, flags] : cases) {
+    const Outcome run = Provkit({command, "--help"});
+    for (const std::string& flag : flags) {
+      EXPECT_NE(run.out.find(flag + " "), std::string::npos) << command << " " << flag;
+    }
+  }
+}
+
+TEST(Cli, MockHelpListsEveryScenarioAndProfile) {
+  const Outcome run = Provkit({"mock", "--help"});
+  ASSERT_EQ(run.code, 0);
+  for (const provkit::mock::ScenarioInfo& info : provkit::mock::Scenarios()) {
+    EXPECT_NE(run.out.find("  " + std::string(info.name) + " "), std::string::npos) << info.name;
+  }
+  for (const provkit::mock::ProfileInfo& info : provkit::mock::Profiles()) {
+    EXPECT_NE(run.out.find("  " + std::string(info.name) + " "), std::string::npos) << info.name;
+  }
+}
+
+/// A bad command line and the exact stderr it must give: the error, then the one usage line.
+struct UsageCase {
+  std::vector<std::string> args;
+  std::string error;
+  std::string usage;
+};
+
+void ExpectUsageError(const Outcome& run, const UsageCase& expected, const std::string& what) {
+  EXPECT_EQ(run.code, 2) << what << "\n" << run.err;
+  EXPECT_EQ(run.err, expected.error + "\n" + expected.usage + "\n") << what;
+  EXPECT_EQ(run.out, "") << what;
+}
+
+TEST(Cli, UsageErrorsGiveTheErrorAndOneUsageLine) {
+  const std::string top = "usage: provkit <command> [options]";
+  const std::string mock = "usage: provkit mock [options]";
+  const std::string conform =
+      "usage: provkit conform (--cpp | --adapter \"CMD ARGS\" | --server URL) [options]";
+  const std::string check = "usage: provkit check URL [options]";
+  const std::vector<UsageCase> cases = {
+      {{}, "provkit: a command is required: mock, report, conform or check", top},
+      {{"confrom"}, "provkit: unknown command 'confrom' (did you mean conform?)", top},
+      {{"--bogus"}, "provkit: unknown option '--bogus'", top},
+      {{"help", "nosuch"}, "provkit: unknown command 'nosuch'", top},
+      {{"mock", "--prot", "1"},
+       "provkit mock: unknown option '--prot' (did you mean --port?)",
+       mock},
+      {{"mock", "--port", "70000"},
+       "provkit mock: --port expects an integer from 0 to 65535, got '70000'",
+       mock},
+      {{"mock", "--port"}, "provkit mock: --port needs a value (P)", mock},
+      {{"mock", "--chunk-interval-ms", "soon"},
+       "provkit mock: --chunk-interval-ms expects a number from 0 to 86400000, got 'soon'",
+       mock},
+      {{"mock", "--quiet=yes"}, "provkit mock: --quiet takes no value", mock},
+      {{"mock", "extra"}, "provkit mock: unexpected argument 'extra'", mock},
+      {{"mock", "--scenario", "loadin"},
+       "provkit mock: unknown scenario 'loadin' (did you mean loading?)",
+       mock},
+      {{"mock", "--profile", "llamacpp"},
+       "provkit mock: unknown profile 'llamacpp' (did you mean llama.cpp?)",
+       mock},
+      {{"mock", "--param", "novalue"},
+       "provkit mock: --param expects KEY=VALUE, got 'novalue'",
+       mock},
+      {{"conform"},
+       "provkit conform: name exactly one subject: --cpp, --adapter or --server",
+       conform},
+      {{"conform", "--cpp", "--server", "http://127.0.0.1:1/v1"},
+       "provkit conform: name exactly one subject: --cpp, --adapter or --server",
+       conform},
+      {{"conform", "--cpp", "--step-timeout", "0"},
+       "provkit conform: --step-timeout expects an integer from 1 to 86400000, got '0'",
+       conform},
+      {{"conform", "--cpp", "--only", "Z9"}, "provkit conform: unknown clause 'Z9'", conform},
+      {{"conform", "--adapter="}, "provkit conform: --adapter needs a non-empty value", conform},
+      {{"check"}, "provkit check: URL is required", check},
+      {{"check", "http://127.0.0.1:1/v1", "http://127.0.0.1:2/v1"},
+       "provkit check: unexpected argument 'http://127.0.0.1:2/v1'",
+       check},
+      {{"check", "http://127.0.0.1:1/v1", "--wait", "soon"},
+       "provkit check: --wait expects a duration like 90s, 5m or 500ms, got 'soon'",
+       check},
+      {{"check", "http://127.0.0.1:1/v1", "--wait", "1e300"},
+       "provkit check: --wait expects a duration like 90s, 5m or 500ms, got '1e300'",
+       check},
+      {{"check", "http://127.0.0.1:1/v1", "--budget", "0"},
+       "provkit check: --budget expects a positive number of milliseconds, got '0'",
+       check},
+  };
+  for (const UsageCase& usage : cases) {
+    ExpectUsageError(Provkit(usage.args), usage, "provkit " + Joined(usage.args));
+  }
+}
+
+TEST(Cli, StressUsageErrorsGiveTheErrorAndOneUsageLine) {
+  const std::vector<UsageCase> cases = {
+      {{},
+       "provkit-stress: a mode is required: load or soak",
+       "usage: provkit-stress <mode> [options]"},
+      {{"lod"},
+       "provkit-stress: unknown mode 'lod' (did you mean load?)",
+       "usage: provkit-stress <mode> [options]"},
+      {{"load", "--clients", "0"},
+       "provkit-stress load: --clients expects an integer from 1 to 4096, got '0'",
+       "usage: provkit-stress load [options]"},
+      {{"load", "--clinets", "3"},
+       "provkit-stress load: unknown option '--clinets' (did you mean --clients?)",
+       "usage: provkit-stress load [options]"},
+      {{"soak", "--json="},
+       "provkit-stress soak: --json needs a non-empty value",
+       "usage: provkit-stress soak [options]"},
+  };
+  for (const UsageCase& usage : cases) {
+    ExpectUsageError(Stress(usage.args), usage, "provkit-stress " + Joined(usage.args));
+  }
+}
+
+TEST(Cli, MockConfigFileErrorNamesTheFile) {
+  const std::filesystem::path config =
+      std::filesystem::temp_directory_path() /
+      ("provkit_cli_test_config_" + std::to_string(getpid()) + ".json");
+  {
+    std::ofstream out(config);
+    out << "{\n  \"port\": \"eighty\"\n}\n";
+  }
+  const Outcome run = Provkit({"mock", "--config", config.string()});
+  std::filesystem::remove(config);
+  EXPECT_EQ(run.code, 2) << run.err;
+  EXPECT_EQ(run.err.rfind("provkit mock: " + config.string() + ":2:", 0), 0u) << run.err;
+  EXPECT_EQ(run.out, "");
+}
+
+}  // namespace
