@@ -119,7 +119,7 @@ constexpr std::array kClauses = {
            .requirement = "At least 20 sequential requests succeed over one HTTP/1.1 connection.",
            .subjects = kServerSubjects},
     Clause{.id = "W6", .group = W, .title = "Latency of /health and /models on one connection",
-           .requirement = "Measured: median and p99 latency of /health and /models over 50 requests on one connection.",
+           .requirement = "Median and p99 latency of /health and /models over 50 requests on one connection.",
            .subjects = kServerSubjects, .info_only = true},
     Clause{.id = "W7", .group = W, .title = "Stream errors: refused streams answer an HTTP error",
            .requirement = "A streamed request the server refuses before generating (no messages, a body that is not JSON) answers an HTTP error status with an error envelope, not a 200 event stream. An error after streaming began arrives as a data: event holding an error envelope (INFO whether [DONE] follows); a live server cannot be made to fail mid-stream on demand, so against a URL only the first part is judged.",

@@ -487,10 +487,16 @@ class LocalProvider:
             builder.check_complete()
             reusable = not response.will_close and _drain(response)
             yield builder.done(int((time.monotonic() - started) * 1e6))
-        except (OSError, http.client.HTTPException) as exc:
+        except ProviderError:
+            raise
+        except Exception as exc:
+            # close() from another thread shuts the socket under the reader: http.client may then
+            # fail in any way (an OSError, or an AttributeError on its dropped file object).
             if self.pool.closed:
                 raise ProviderError("cancelled", "The session was closed during the stream") from exc
-            raise ProviderError("stream_failure", f"The stream failed: {exc}") from exc
+            if isinstance(exc, (OSError, http.client.HTTPException)):
+                raise ProviderError("stream_failure", f"The stream failed: {exc}") from exc
+            raise
         finally:
             self.pool.release(conn, reusable)
 
