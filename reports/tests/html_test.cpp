@@ -86,7 +86,7 @@ TEST(HtmlTest, EveryInternalLinkHasItsTarget) {
   // Every verdict of the 27 + 26 + 7 clause results links to its evidence.
   EXPECT_GE(links, 60);
   EXPECT_THAT(html, HasSubstr("href=\"#e0-R9\""));
-  EXPECT_THAT(html, HasSubstr("<article id=\"e0-R9\">"));
+  EXPECT_THAT(html, HasSubstr("<details class=\"card m-gates\" id=\"e0-R9\""));
 }
 
 TEST(HtmlTest, HostileTextFromResultsCannotInjectMarkup) {
@@ -101,7 +101,8 @@ TEST(HtmlTest, HostileTextFromResultsCannotInjectMarkup) {
   EXPECT_THAT(html, HasSubstr("&lt;script&gt;alert(&quot;owned&quot;)&lt;/script&gt;"));
   EXPECT_THAT(html, HasSubstr("&lt;/pre&gt;&lt;img src=x onerror=alert(1)&gt;"));
   EXPECT_EQ(Count(html, "<pre>"), Count(html, "</pre>"));
-  EXPECT_EQ(Count(html, "<article "), Count(html, "</article>"));
+  EXPECT_EQ(Count(html, "<details "), Count(html, "</details>"));
+  EXPECT_EQ(Count(html, "<li>"), Count(html, "</li>"));
   EXPECT_EQ(Count(html, "<tr"), Count(html, "</tr>"));
 }
 
@@ -121,8 +122,8 @@ TEST(HtmlTest, MarksBaselinedStaleAndMissingCells) {
   adapter.clauses.erase(adapter.clauses.begin());  // R1 not run
   const std::string html =
       RenderHtml(std::vector<Results>{Fixture("cpp.results.json"), adapter}, GoldenOptions());
-  EXPECT_THAT(html, HasSubstr("<span class=\"note\">baseline</span>"));
-  EXPECT_THAT(html, HasSubstr("<span class=\"note\">stale baseline</span>"));
+  EXPECT_THAT(html, HasSubstr("<span class=\"note\">baselined</span>"));
+  EXPECT_THAT(html, HasSubstr("<span class=\"note\">PASS in baseline</span>"));
   EXPECT_THAT(html, HasSubstr(">not run</span>"));
   EXPECT_THAT(html, HasSubstr("NOT RUN"));
 }

@@ -81,9 +81,13 @@ TEST(ResultsReaderTest, TopLevelMustBeAProvkitResultsObject) {
 
 TEST(ResultsReaderTest, UnknownSchemaVersionIsNamed) {
   nlohmann::json document = ValidDocument();
-  document["schema_version"] = 2;
+  document["schema_version"] = 3;
   EXPECT_THAT(ErrorOf(document),
-              HasSubstr("unknown schema version 2 (this provkit reads version 1)"));
+              HasSubstr("unknown schema version 3 (this provkit reads versions 1 to 2)"));
+  document["schema_version"] = 0;
+  EXPECT_THAT(ErrorOf(document), HasSubstr("unknown schema version 0"));
+  document["schema_version"] = 18446744073709551615u;
+  EXPECT_THAT(ErrorOf(document), HasSubstr("unknown schema version 18446744073709551615"));
   document["schema_version"] = "1";
   EXPECT_THAT(ErrorOf(document), HasSubstr("schema_version: expected an integer, found a string"));
 }

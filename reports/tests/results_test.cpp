@@ -112,7 +112,7 @@ TEST(ResultsTest, UtcTimestampIsRfc3339) {
 TEST(ResultsTest, JsonRoundTripKeepsEveryField) {
   const Results results = BuiltResults();
   const std::string json = ToJsonText(results);
-  EXPECT_THAT(json, StartsWith("{\n  \"schema\": \"provkit-results\",\n  \"schema_version\": 1,"));
+  EXPECT_THAT(json, StartsWith("{\n  \"schema\": \"provkit-results\",\n  \"schema_version\": 2,"));
   Outcome<Results> read = ParseResults(json, "built.json");
   ASSERT_TRUE(read) << read.error().ToString();
   Results expected = results;
