@@ -161,9 +161,10 @@ int RunMarkdown(const Parsed& parsed, Context& context) {
   if (parsed.values.count("--html-url") != 0) {
     options.html_url = parsed.Value("--html-url");
     if (!text::IsLinkableBaseUrl(options.html_url)) {
-      return context.Error("--html-url wants an http:// or https:// URL or a relative path, "
-                           "without spaces or a #fragment (the report adds the anchors), not '" +
-                           text::OneLine(options.html_url) + "'");
+      return context.Error(
+          "--html-url wants an http:// or https:// URL or a relative path, "
+          "without spaces or a #fragment (the report adds the anchors), not '" +
+          text::OneLine(options.html_url) + "'");
     }
   }
   const auto runs = LoadRuns(parsed, context);
@@ -246,8 +247,10 @@ const std::vector<SubcommandSpec>& Subcommands() {
       {"html",
        "RESULTS...",
        "one self-contained HTML page comparing the subjects, with evidence",
-       "A banner with the outcome and its exit code, clauses as rows (grouped R, S, W), one column\n"
-       "per results file, gate-aware verdicts linking to their evidence; several runs of one subject\n"
+       "A banner with the outcome and its exit code, clauses as rows (grouped R, S, W), one "
+       "column\n"
+       "per results file, gate-aware verdicts linking to their evidence; several runs of one "
+       "subject\n"
        "add a history of the verdicts that changed, and the latest run of each subject gates.",
        1,
        SIZE_MAX,
@@ -256,7 +259,8 @@ const std::vector<SubcommandSpec>& Subcommands() {
       {"md",
        "RESULTS...",
        "short GitHub-flavoured Markdown for a PR comment or $GITHUB_STEP_SUMMARY",
-       "The outcome and exit code, totals per subject, failures first with one-line reasons (linked\n"
+       "The outcome and exit code, totals per subject, failures first with one-line reasons "
+       "(linked\n"
        "to the HTML report with --html-url), changes between runs of one subject, then the matrix\n"
        "folded in <details>. Give the same RESULTS in the same order as to 'report html'.",
        1,

@@ -241,10 +241,10 @@ void SummarySection(std::string& out, std::span<const Results> runs,
            E(results.subject.name) + "</a>";
     if (!current[run]) out += " <span class=\"earlier-tag\">earlier run</span>";
     out += "</th>";
-    out += "<td data-label=\"Kind\">" + std::string(SubjectKindName(results.subject.kind)) +
-           "</td>";
-    const std::string exit = " <span class=\"muted\">(exit " +
-                             std::to_string(summary.ExitCode()) + ")</span>";
+    out +=
+        "<td data-label=\"Kind\">" + std::string(SubjectKindName(results.subject.kind)) + "</td>";
+    const std::string exit =
+        " <span class=\"muted\">(exit " + std::to_string(summary.ExitCode()) + ")</span>";
     out += summary.Gates() ? "<td data-label=\"Gate\" class=\"gate gates\">fails" + exit + "</td>"
                            : "<td data-label=\"Gate\" class=\"gate clear\">passes" + exit + "</td>";
     out += "<td data-label=\"MUST\" class=\"num\">" +
@@ -256,9 +256,8 @@ void SummarySection(std::string& out, std::span<const Results> runs,
              std::to_string(summary.counts[verdict]) + "</td>";
     }
     out += "<td data-label=\"Run\" class=\"run\">" + E(results.generated_at) + " on " +
-           E(results.machine.hostname) + " <span class=\"muted\">(" + E(results.machine.os) +
-           ", " + Plural(results.machine.cpus, "CPU") + ", provkit " +
-           E(results.provkit_version) + ")";
+           E(results.machine.hostname) + " <span class=\"muted\">(" + E(results.machine.os) + ", " +
+           Plural(results.machine.cpus, "CPU") + ", provkit " + E(results.provkit_version) + ")";
     if (results.shard) {
       out += " shard " + std::to_string(results.shard->index) + " of " +
              std::to_string(results.shard->total);
@@ -299,11 +298,12 @@ void Legend(std::string& out, bool strict) {
   out += "<li>" + Chip(Mark::kGates, "STALE") + " baseline entry that now passes: gates</li>";
   out += "<li>" + Chip(Mark::kHarnessError, "ERROR") +
          " harness error, clause not run or unexpected: gates (exit 2)</li>";
-  out += "<li>" + Chip(Mark::kBaselined, "FAIL") + " known failure in the baseline: does not gate</li>";
+  out += "<li>" + Chip(Mark::kBaselined, "FAIL") +
+         " known failure in the baseline: does not gate</li>";
   out += strict ? "<li>" + Chip(Mark::kGates, "NON-STRICT") +
-                     " a strict part did not hold: gates (<code>--strict</code>)</li>"
-                 : "<li>" + Chip(Mark::kWarning, "NON-STRICT") +
-                     " a strict part did not hold: gates only with <code>--strict</code></li>";
+                      " a strict part did not hold: gates (<code>--strict</code>)</li>"
+                : "<li>" + Chip(Mark::kWarning, "NON-STRICT") +
+                      " a strict part did not hold: gates only with <code>--strict</code></li>";
   out += "<li>" + Chip(Mark::kPass, "PASS") + " " + Chip(Mark::kInfo, "INFO") + " " +
          Chip(Mark::kSkip, "SKIP") + " do not gate</li>";
   out += "<li><span class=\"na\">" + std::string(model::MarkGlyph(Mark::kNotApplicable)) +
@@ -345,8 +345,9 @@ std::string RunHeading(std::span<const Results> runs, std::size_t run, bool with
   return out + "</span>";
 }
 
-void MatrixSection(std::string& out, std::span<const Results> runs, const std::vector<bool>& current,
-                   bool with_times, const ReportOptions& options) {
+void MatrixSection(std::string& out, std::span<const Results> runs,
+                   const std::vector<bool>& current, bool with_times,
+                   const ReportOptions& options) {
   const std::vector<model::MatrixGroup> groups = model::MatrixGroups(runs);
   const std::string columns = std::to_string(runs.size() + 2);
   out += "<section id=\"matrix-section\">\n<h2>Clause matrix</h2>\n";
@@ -430,10 +431,16 @@ void HistorySection(std::string& out, std::span<const Results> runs,
         out += first ? "" : "<br>";
         first = false;
         out += "<span class=\"" +
-               std::string(direction > 0 ? "worse" : direction < 0 ? "better" : "muted") + "\">" +
-               (direction > 0 ? "regressed" : direction < 0 ? "fixed" : "changed") + "</span> " +
-               VerdictText(row.verdicts[i - 1]) + " &rarr; " + VerdictText(row.verdicts[i]) +
-               " <span class=\"muted\">" + E(runs[history.runs[i]].generated_at) + "</span>";
+               std::string(direction > 0   ? "worse"
+                           : direction < 0 ? "better"
+                                           : "muted") +
+               "\">" +
+               (direction > 0   ? "regressed"
+                : direction < 0 ? "fixed"
+                                : "changed") +
+               "</span> " + VerdictText(row.verdicts[i - 1]) + " &rarr; " +
+               VerdictText(row.verdicts[i]) + " <span class=\"muted\">" +
+               E(runs[history.runs[i]].generated_at) + "</span>";
       }
       out += "</td></tr>\n";
     }
@@ -446,7 +453,8 @@ void Items(std::string& out, std::string_view label, std::string_view text) {
   const std::vector<std::string> items = EvidenceItems(text::Excerpt(text, kMaxTextBytes));
   if (items.empty()) return;
   out += "<dt>" + std::string(label) + "</dt><dd><ul class=\"items\">";
-  for (const std::string& item : items) out += "<li>" + E(text::Excerpt(item, kMaxItemBytes)) + "</li>";
+  for (const std::string& item : items)
+    out += "<li>" + E(text::Excerpt(item, kMaxItemBytes)) + "</li>";
   out += "</ul></dd>\n";
 }
 
@@ -501,7 +509,8 @@ void Requests(std::string& out, const std::vector<RequestRecord>& requests) {
 void Card(std::string& out, std::size_t run, const Results& results, const Clause& clause,
           const ClauseResult& result, bool strict) {
   const model::Cell cell = model::CellOf(results, clause, strict);
-  const bool open = cell.mark != Mark::kPass && cell.mark != Mark::kInfo && cell.mark != Mark::kSkip;
+  const bool open =
+      cell.mark != Mark::kPass && cell.mark != Mark::kInfo && cell.mark != Mark::kSkip;
   out += "<details class=\"card m-" + std::string(model::MarkSlug(cell.mark)) + "\" id=\"" +
          model::EvidenceId(run, result.clause_id) + "\" data-gate=\"" + GateAttribute(cell.mark) +
          "\"" + (open ? " open" : "") + ">\n<summary>" + Chip(cell.mark, model::CellLabel(cell)) +
@@ -533,8 +542,8 @@ void Card(std::string& out, std::size_t run, const Results& results, const Claus
     out += "</dl>\n";
   }
   if (!evidence.requests.empty()) Requests(out, evidence.requests);
-  out += "<p class=\"back\"><a href=\"#" + model::MatrixRowId(result.clause_id) +
-         "\">&uarr; " + E(result.clause_id) + " in the matrix</a></p>\n</div>\n</details>\n";
+  out += "<p class=\"back\"><a href=\"#" + model::MatrixRowId(result.clause_id) + "\">&uarr; " +
+         E(result.clause_id) + " in the matrix</a></p>\n</div>\n</details>\n";
 }
 
 void EvidenceSection(std::string& out, std::span<const Results> runs,
@@ -607,8 +616,9 @@ std::string RenderHtml(std::span<const Results> runs, const ReportOptions& optio
       "apply &middot; INFO measured, not judged &middot; ERROR the harness could not judge. "
       "Gating: FAIL, ERROR, stale baseline entries, clauses not run or unexpected";
   out += options.strict ? ", and NON-STRICT (strict mode)." : "; NON-STRICT only with --strict.";
-  out += " Exit codes of provkit conform: 0 nothing gates, 1 contract failures, 2 harness errors "
-         "or an incomplete run.</footer>\n</main>\n</body>\n</html>\n";
+  out +=
+      " Exit codes of provkit conform: 0 nothing gates, 1 contract failures, 2 harness errors "
+      "or an incomplete run.</footer>\n</main>\n</body>\n</html>\n";
   return out;
 }
 

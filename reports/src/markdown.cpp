@@ -1,4 +1,5 @@
-// The Markdown report: the outcome, totals, failures first (linked to the HTML), changes, the matrix.
+// The Markdown report: the outcome, totals, failures first (linked to the HTML), changes, the
+// matrix.
 #include "provkit/reports/markdown.hpp"
 
 #include <algorithm>
@@ -97,7 +98,9 @@ void Changes(std::string& out, std::span<const Results> runs,
       out += (listed == 0 ? "" : ", ") + std::string(row.clause->id) + " " +
              (first ? std::string(VerdictName(*first)) : "not run") + std::string(kArrow) +
              (last ? std::string(VerdictName(*last)) : "not run") +
-             (direction > 0 ? " (regressed)" : direction < 0 ? " (fixed)" : "");
+             (direction > 0   ? " (regressed)"
+              : direction < 0 ? " (fixed)"
+                              : "");
       ++listed;
     }
     out += "\n";
@@ -121,9 +124,10 @@ std::string RenderMarkdown(std::span<const Results> runs, const ReportOptions& o
   for (std::size_t run = 0; run < runs.size(); ++run) {
     const Summary& summary = summaries[run];
     const std::string exit = " (exit " + std::to_string(summary.ExitCode()) + ")";
-    std::string gate = summary.ExitCode() == kExitHarnessError ? Emoji(Mark::kHarnessError) + " fails"
-                       : summary.Gates()                      ? Emoji(Mark::kGates) + " fails"
-                                                              : Emoji(Mark::kPass) + " passes";
+    std::string gate = summary.ExitCode() == kExitHarnessError
+                           ? Emoji(Mark::kHarnessError) + " fails"
+                       : summary.Gates() ? Emoji(Mark::kGates) + " fails"
+                                         : Emoji(Mark::kPass) + " passes";
     gate += exit;
     std::string name = EscapeMarkdown(runs[run].subject.name);
     if (!current[run]) {
@@ -172,8 +176,8 @@ std::string RenderMarkdown(std::span<const Results> runs, const ReportOptions& o
   std::size_t rows = 0;
   for (const model::MatrixGroup& group : groups) rows += group.clauses.size();
   out += "\n<details><summary>Clause matrix (" + Count(rows, "clause") + " \xC3\x97 " +
-         Count(runs.size(), runs.size() == static_cast<std::size_t>(outcome.subjects) ? "subject"
-                                                                                       : "run") +
+         Count(runs.size(),
+               runs.size() == static_cast<std::size_t>(outcome.subjects) ? "subject" : "run") +
          ")</summary>\n\n| Clause | Title |";
   for (std::size_t run = 0; run < runs.size(); ++run) {
     out += " " + EscapeMarkdown(runs[run].subject.name);
@@ -205,7 +209,8 @@ std::string RenderMarkdown(std::span<const Results> runs, const ReportOptions& o
          Emoji(Mark::kNotApplicable) + "` does not apply to this kind of subject\n";
   out += "\n</details>\n\n<sub>provkit " + EscapeMarkdown(options.provkit_version) +
          std::string(kDot) + "contract version " + std::to_string(kContractVersion);
-  if (!options.generated_at.empty()) out += std::string(kDot) + EscapeMarkdown(options.generated_at);
+  if (!options.generated_at.empty())
+    out += std::string(kDot) + EscapeMarkdown(options.generated_at);
   out += options.strict ? std::string(kDot) + "strict" : "";
   out += "</sub>\n";
   return out;

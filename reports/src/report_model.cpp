@@ -40,7 +40,8 @@ long long DaysFromCivil(int year, int month, int day) {
   const long long era = (year >= 0 ? year : year - 399) / 400;
   const long long year_of_era = year - era * 400;
   const long long day_of_year = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
-  const long long day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+  const long long day_of_era =
+      year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
   return era * 146097 + day_of_era - 719468;
 }
 
@@ -329,9 +330,10 @@ std::vector<Finding> Findings(std::span<const Results> runs, std::span<const Sum
     for (const ClauseResult& clause : results.clauses) {
       const ClauseGate gate = GateOf(clause, strict);
       if (gate == ClauseGate::kGates) {
-        findings.push_back({run, clause.clause_id, std::string(VerdictName(clause.verdict)),
-                            clause.reason, true, clause.verdict,
-                            clause.verdict == Verdict::kError ? Mark::kHarnessError : Mark::kGates});
+        findings.push_back(
+            {run, clause.clause_id, std::string(VerdictName(clause.verdict)), clause.reason, true,
+             clause.verdict,
+             clause.verdict == Verdict::kError ? Mark::kHarnessError : Mark::kGates});
       } else if (gate == ClauseGate::kStale) {
         findings.push_back({run, clause.clause_id, "STALE BASELINE",
                             "listed in the baseline (" + *clause.baseline_reason +

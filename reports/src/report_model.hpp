@@ -1,4 +1,5 @@
-// What the human reports share: current runs and history, matrix rows and gate-aware cells, findings.
+// What the human reports share: current runs and history, matrix rows and gate-aware cells,
+// findings.
 #pragma once
 
 #include <cstddef>

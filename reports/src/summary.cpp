@@ -74,7 +74,8 @@ Summary Summarize(const Results& results, bool strict) {
     switch (GateOf(*clause, strict)) {
       case ClauseGate::kGates:
         summary.gating.emplace_back(catalog_clause.id);
-        if (clause->verdict == Verdict::kError) summary.harness_errors.emplace_back(catalog_clause.id);
+        if (clause->verdict == Verdict::kError)
+          summary.harness_errors.emplace_back(catalog_clause.id);
         break;
       case ClauseGate::kBaselined:
         summary.baselined.emplace_back(catalog_clause.id);

@@ -47,7 +47,7 @@ struct Summary {
   int should_passed = 0;
   int should_total = 0;
 
-  std::vector<std::string> gating;     ///< ClauseGate::kGates.
+  std::vector<std::string> gating;  ///< ClauseGate::kGates.
   /// The ERROR verdicts among `gating`: the harness could not judge them.
   std::vector<std::string> harness_errors;
   std::vector<std::string> baselined;  ///< ClauseGate::kBaselined.
