@@ -274,7 +274,7 @@ void FindingsSection(std::string& out, std::span<const Results> runs,
     out += "<p>None: every clause judged passed.</p>\n</section>\n";
     return;
   }
-  if (!findings.front().gates) out += "<p>None gate.</p>\n";
+  if (!findings.front().gates) out += "<p>Nothing gates.</p>\n";
   out += "<ul class=\"findings\">\n";
   bool in_notes = false;
   for (const model::Finding& finding : findings) {

@@ -186,6 +186,7 @@ TEST(HtmlTest, BannerShowsTheOutcomeItsExitCodeAndTheGatingCount) {
             "<section id=\"verdict\" class=\"banner banner-pass\" data-exit=\"0\" "
             "data-gating=\"0\">");
   EXPECT_THAT(pass, HasSubstr("Passes the gate</p>"));
+  EXPECT_THAT(pass, HasSubstr("<h2>Failures</h2>\n<p>Nothing gates.</p>"));
   ReportOptions strict = GoldenOptions();
   strict.strict = true;
   EXPECT_THAT(OpeningTag(RenderHtml(std::vector<Results>{adapter}, strict), "verdict"),
