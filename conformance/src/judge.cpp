@@ -183,7 +183,9 @@ reports::ClauseResult ClauseRun::Finish(double duration_ms) {
     builder.Error("the check judged nothing");
   else
     builder.Pass();
-  builder.Expected(join(expected_)).Observed(join(observed_)).DurationMs(duration_ms);
+  for (const std::string& item : expected_) builder.ExpectedItem(item);
+  for (const std::string& item : observed_) builder.ObservedItem(item);
+  builder.DurationMs(duration_ms);
   for (std::string& sentence : invariants_) builder.Invariant(std::move(sentence));
   for (reports::RequestRecord& record : requests_) builder.Request(std::move(record));
   return std::move(builder).Build();

@@ -327,7 +327,9 @@ reports::ClauseResult WireRun::Finish(double duration_ms) {
   } else {
     builder.Pass();
   }
-  builder.Expected(Join(expected_)).Observed(Join(observed_)).DurationMs(duration_ms);
+  for (const std::string& item : expected_) builder.ExpectedItem(item);
+  for (const std::string& item : observed_) builder.ObservedItem(item);
+  builder.DurationMs(duration_ms);
   for (std::string& sentence : invariants_) builder.Invariant(std::move(sentence));
   for (reports::RequestRecord& record : requests_) builder.Request(std::move(record));
   return std::move(builder).Build();

@@ -19,6 +19,7 @@
 #include "provkit/reports/merge.hpp"
 #include "provkit/reports/results.hpp"
 #include "provkit/reports/summary.hpp"
+#include "text.hpp"
 
 namespace provkit::reports {
 namespace {
@@ -79,6 +80,9 @@ const OptionSpec kStrict{"--strict", "", "",
 const OptionSpec kBaseline{
     "--baseline", "", "FILE",
     "known failures, one 'CLAUSE-ID reason' per line (replaces the run's own baseline)"};
+const OptionSpec kHtmlUrl{
+    "--html-url", "", "URL",
+    "where the HTML report of the same RESULTS is published: each failure links to its anchor"};
 const OptionSpec kTitle{"--title", "", "TEXT",
                         "the report's title (default: provkit contract report)"};
 
@@ -153,9 +157,19 @@ int RunHtml(const Parsed& parsed, Context& context) {
 }
 
 int RunMarkdown(const Parsed& parsed, Context& context) {
+  ReportOptions options = MakeReportOptions(parsed);
+  if (parsed.values.count("--html-url") != 0) {
+    options.html_url = parsed.Value("--html-url");
+    if (!text::IsLinkableBaseUrl(options.html_url)) {
+      return context.Error(
+          "--html-url wants an http:// or https:// URL or a relative path, "
+          "without spaces or a #fragment (the report adds the anchors), not '" +
+          text::OneLine(options.html_url) + "'");
+    }
+  }
   const auto runs = LoadRuns(parsed, context);
   if (!runs) return kExitUsage;
-  return Emit(parsed, context, RenderMarkdown(*runs, MakeReportOptions(parsed)),
+  return Emit(parsed, context, RenderMarkdown(*runs, options),
               "the Markdown report of " + Subjects(runs->size()));
 }
 
@@ -233,8 +247,11 @@ const std::vector<SubcommandSpec>& Subcommands() {
       {"html",
        "RESULTS...",
        "one self-contained HTML page comparing the subjects, with evidence",
-       "Clauses as rows (grouped R, S, W), one column per results file, verdicts linking to their "
-       "evidence.",
+       "A banner with the outcome and its exit code, clauses as rows (grouped R, S, W), one "
+       "column\n"
+       "per results file, gate-aware verdicts linking to their evidence; several runs of one "
+       "subject\n"
+       "add a history of the verdicts that changed, and the latest run of each subject gates.",
        1,
        SIZE_MAX,
        {kOutput, kStrict, kBaseline, kTitle, kHelp},
@@ -242,11 +259,13 @@ const std::vector<SubcommandSpec>& Subcommands() {
       {"md",
        "RESULTS...",
        "short GitHub-flavoured Markdown for a PR comment or $GITHUB_STEP_SUMMARY",
-       "Totals per subject, failures first with one-line reasons, then the matrix folded in "
-       "<details>.",
+       "The outcome and exit code, totals per subject, failures first with one-line reasons "
+       "(linked\n"
+       "to the HTML report with --html-url), changes between runs of one subject, then the matrix\n"
+       "folded in <details>. Give the same RESULTS in the same order as to 'report html'.",
        1,
        SIZE_MAX,
-       {kOutput, kStrict, kBaseline, kTitle, kHelp},
+       {kOutput, kStrict, kBaseline, kTitle, kHtmlUrl, kHelp},
        RunMarkdown},
       {"junit",
        "RESULTS...",

@@ -37,8 +37,10 @@ std::string Attribute(std::string_view raw) {
 std::string Details(const ClauseResult& clause) {
   std::string out;
   if (!clause.reason.empty()) out += clause.reason + "\n";
-  if (!clause.evidence.expected.empty()) out += "expected: " + clause.evidence.expected + "\n";
-  if (!clause.evidence.observed.empty()) out += "observed: " + clause.evidence.observed + "\n";
+  for (const std::string& item : EvidenceItems(clause.evidence.expected))
+    out += "expected: " + item + "\n";
+  for (const std::string& item : EvidenceItems(clause.evidence.observed))
+    out += "observed: " + item + "\n";
   for (const std::string& sentence : clause.evidence.invariants)
     out += "invariant: " + sentence + "\n";
   for (const RequestRecord& request : clause.evidence.requests) {

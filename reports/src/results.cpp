@@ -29,6 +29,14 @@ void AppendDistinct(std::string& into, const std::string& more, std::string_view
   into += more;
 }
 
+// Appends `item` as one line of an evidence list; an empty item adds nothing.
+void AppendItem(std::string& into, std::string_view item) {
+  const std::string line = text::OneLine(item);
+  if (line.empty()) return;
+  if (!into.empty() && into.back() != '\n') into += '\n';
+  into += line;
+}
+
 bool IsSecretKey(std::string key) {
   std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) {
     return c == '-' ? '_' : static_cast<char>(std::tolower(c));
@@ -51,6 +59,12 @@ OrderedJson RequestJson(const RequestRecord& request) {
   return json;
 }
 
+OrderedJson ItemsJson(std::string_view text) {
+  OrderedJson items = OrderedJson::array();
+  for (const std::string& item : EvidenceItems(text)) items.push_back(text::ValidUtf8(item));
+  return items;
+}
+
 OrderedJson ClauseJson(const ClauseResult& clause) {
   OrderedJson requests = OrderedJson::array();
   for (const RequestRecord& request : clause.evidence.requests)
@@ -64,8 +78,8 @@ OrderedJson ClauseJson(const ClauseResult& clause) {
       {"reason", text::OneLine(clause.reason)},
       {"duration_ms", clause.duration_ms},
       {"evidence",
-       {{"expected", text::ValidUtf8(clause.evidence.expected)},
-        {"observed", text::ValidUtf8(clause.evidence.observed)},
+       {{"expected", ItemsJson(clause.evidence.expected)},
+        {"observed", ItemsJson(clause.evidence.observed)},
         {"invariants", std::move(invariants)},
         {"requests", std::move(requests)}}},
   };
@@ -194,6 +208,16 @@ ClauseBuilder& ClauseBuilder::Observed(std::string text) {
   return *this;
 }
 
+ClauseBuilder& ClauseBuilder::ExpectedItem(std::string_view item) {
+  AppendItem(result_.evidence.expected, item);
+  return *this;
+}
+
+ClauseBuilder& ClauseBuilder::ObservedItem(std::string_view item) {
+  AppendItem(result_.evidence.observed, item);
+  return *this;
+}
+
 ClauseBuilder& ClauseBuilder::Invariant(std::string sentence) {
   result_.evidence.invariants.push_back(std::move(sentence));
   return *this;
@@ -212,6 +236,18 @@ ClauseBuilder& ClauseBuilder::DurationMs(double milliseconds) {
 ClauseBuilder& ClauseBuilder::Baseline(std::string reason) {
   result_.baseline_reason = std::move(reason);
   return *this;
+}
+
+std::vector<std::string> EvidenceItems(std::string_view text) {
+  std::vector<std::string> items;
+  while (!text.empty()) {
+    const std::size_t end = text.find('\n');
+    const std::string_view line = text.substr(0, end);
+    if (!line.empty()) items.emplace_back(line);
+    if (end == std::string_view::npos) break;
+    text.remove_prefix(end + 1);
+  }
+  return items;
 }
 
 nlohmann::json RedactSecrets(nlohmann::json configuration) {

@@ -212,13 +212,52 @@ bool ReadRequest(Walker& walker, const json& value, const std::string& path,
   return true;
 }
 
+// Appends `item` to the lines of `into`, leaving out empty items.
+void AppendLine(std::string& into, std::string_view item) {
+  if (item.empty()) return;
+  if (!into.empty()) into += '\n';
+  into += item;
+}
+
+// Version 1: one string, its items joined by line breaks or "; ". Version 2: an array of strings.
+// Either way the model holds one item per line.
+bool ReadItems(Walker& walker, const json& object, const std::string& path, std::string_view key,
+               int schema_version, std::string& out) {
+  if (schema_version == 1) {
+    std::string joined;
+    if (!walker.String(object, path, key, joined)) return false;
+    for (const std::string& line : EvidenceItems(joined)) {
+      std::string_view rest = line;
+      for (std::size_t at = rest.find("; "); at != std::string_view::npos; at = rest.find("; ")) {
+        AppendLine(out, rest.substr(0, at));
+        rest.remove_prefix(at + 2);
+      }
+      AppendLine(out, rest);
+    }
+    return true;
+  }
+  const json* value = walker.Field(object, path, key, true);
+  const std::string items_path = Join(path, key);
+  if (value == nullptr ||
+      !walker.Expect(*value, items_path, value->is_array(), "an array of strings")) {
+    return false;
+  }
+  for (std::size_t i = 0; i < value->size(); ++i) {
+    const json& item = (*value)[i];
+    if (!walker.Expect(item, Index(items_path, i), item.is_string(), "a string")) return false;
+    for (const std::string& line : EvidenceItems(item.get_ref<const std::string&>()))
+      AppendLine(out, line);
+  }
+  return true;
+}
+
 bool ReadEvidence(Walker& walker, const json& clause, const std::string& clause_path,
-                  Evidence& evidence) {
+                  int schema_version, Evidence& evidence) {
   const json* value = walker.Field(clause, clause_path, "evidence", true);
   const std::string path = Join(clause_path, "evidence");
   if (value == nullptr || !walker.Object(*value, path) ||
-      !walker.String(*value, path, "expected", evidence.expected) ||
-      !walker.String(*value, path, "observed", evidence.observed)) {
+      !ReadItems(walker, *value, path, "expected", schema_version, evidence.expected) ||
+      !ReadItems(walker, *value, path, "observed", schema_version, evidence.observed)) {
     return false;
   }
   const json* invariants = walker.Field(*value, path, "invariants", true);
@@ -251,7 +290,8 @@ bool ReadClauseId(Walker& walker, const json& value, const std::string& path, st
   return true;
 }
 
-bool ReadClause(Walker& walker, const json& value, const std::string& path, ClauseResult& clause) {
+bool ReadClause(Walker& walker, const json& value, const std::string& path, int schema_version,
+                ClauseResult& clause) {
   if (!walker.Object(value, path)) return false;
   const json* id = walker.Field(value, path, "clause", true);
   if (id == nullptr || !ReadClauseId(walker, *id, Join(path, "clause"), clause.clause_id))
@@ -276,7 +316,7 @@ bool ReadClause(Walker& walker, const json& value, const std::string& path, Clau
       !walker.Milliseconds(*duration, Join(path, "duration_ms"), clause.duration_ms)) {
     return false;
   }
-  return ReadEvidence(walker, value, path, clause.evidence) &&
+  return ReadEvidence(walker, value, path, schema_version, clause.evidence) &&
          walker.OptionalString(value, path, "baseline", clause.baseline_reason);
 }
 
@@ -296,11 +336,13 @@ bool ReadResults(Walker& walker, const json& root, Results& results) {
       !walker.Expect(*version, "schema_version", version->is_number_integer(), "an integer")) {
     return false;
   }
-  if (*version != kResultsSchemaVersion) {
+  if (*version < kOldestResultsSchemaVersion || *version > kResultsSchemaVersion) {
     return walker.Fail("schema_version", "unknown schema version " + version->dump() +
-                                             " (this provkit reads version " +
+                                             " (this provkit reads versions " +
+                                             std::to_string(kOldestResultsSchemaVersion) + " to " +
                                              std::to_string(kResultsSchemaVersion) + ")");
   }
+  const int schema_version = version->get<int>();
   results.schema_version = kResultsSchemaVersion;
   if (!walker.String(root, "", "provkit_version", results.provkit_version) ||
       !walker.Int(root, "", "contract_version", 0, std::numeric_limits<int>::max(),
@@ -355,7 +397,8 @@ bool ReadResults(Walker& walker, const json& root, Results& results) {
   std::map<std::string, std::size_t> first_seen;
   for (std::size_t i = 0; i < clauses->size(); ++i) {
     ClauseResult clause;
-    if (!ReadClause(walker, (*clauses)[i], Index("clauses", i), clause)) return false;
+    if (!ReadClause(walker, (*clauses)[i], Index("clauses", i), schema_version, clause))
+      return false;
     const auto [seen, inserted] = first_seen.emplace(clause.clause_id, i);
     if (!inserted) {
       return walker.Fail(Index("clauses", i), "clause " + clause.clause_id +

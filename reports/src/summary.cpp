@@ -41,6 +41,15 @@ Verdict Summary::Worst() const {
   return worst;
 }
 
+int Summary::GatingClauses() const {
+  return static_cast<int>(gating.size() + stale.size() + missing.size() + unexpected.size());
+}
+
+int Summary::ExitCode() const {
+  if (Incomplete() || !harness_errors.empty()) return kExitHarnessError;
+  return Gates() ? kExitGateFails : kExitGatePasses;
+}
+
 Summary Summarize(const Results& results, bool strict) {
   Summary summary;
   const std::vector<std::string> expected = ExpectedClauses(results);
@@ -66,6 +75,8 @@ Summary Summarize(const Results& results, bool strict) {
     switch (GateOf(*clause, strict)) {
       case ClauseGate::kGates:
         summary.gating.emplace_back(catalog_clause.id);
+        if (clause->verdict == Verdict::kError)
+          summary.harness_errors.emplace_back(catalog_clause.id);
         break;
       case ClauseGate::kBaselined:
         summary.baselined.emplace_back(catalog_clause.id);

@@ -1,6 +1,7 @@
 // Text helpers shared by the renderers: UTF-8 repair, one-line and excerpt, and escaping.
 #include "text.hpp"
 
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 
@@ -157,6 +158,43 @@ std::string EscapeMarkdown(std::string_view input) {
         break;
       default:
         output += c;
+    }
+  }
+  return output;
+}
+
+bool IsLinkableBaseUrl(std::string_view url) {
+  if (url.empty()) return false;
+  for (char c : url) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte <= 0x20 || byte == 0x7F || c == '#') return false;
+  }
+  const std::size_t colon = url.find(':');
+  const std::size_t slash = url.find('/');
+  if (colon != std::string_view::npos && (slash == std::string_view::npos || colon < slash)) {
+    std::string scheme(url.substr(0, colon));
+    for (char& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return (scheme == "http" || scheme == "https") && url.substr(colon).starts_with("://") &&
+           url.size() > colon + 3;
+  }
+  return !url.starts_with("//");
+}
+
+std::string EncodeUrl(std::string_view url) {
+  constexpr std::string_view kKept = "-._~:/?#@!$&+,;=%";
+  std::string output;
+  output.reserve(url.size());
+  for (char c : url) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (std::isalnum(byte) != 0 && byte < 0x80) {
+      output += c;
+    } else if (kKept.find(c) != std::string_view::npos) {
+      output += c;
+    } else {
+      constexpr std::string_view kHex = "0123456789ABCDEF";
+      output += '%';
+      output += kHex[byte >> 4];
+      output += kHex[byte & 0x0F];
     }
   }
   return output;

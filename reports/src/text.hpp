@@ -28,6 +28,16 @@ std::string EscapeMarkup(std::string_view input);
 /// so the text renders literally and cannot open links, code, HTML or cells.
 std::string EscapeMarkdown(std::string_view input);
 
+/// Whether `url` may be a link target in a report: an http:// or https://
+/// URL (scheme in any case) or a relative reference (no scheme, not starting
+/// with "//"), without a #fragment, whitespace or control characters.
+bool IsLinkableBaseUrl(std::string_view url);
+
+/// `url` with every byte outside [A-Za-z0-9-._~:/?#@!$&+,;=%] percent-encoded,
+/// so it cannot end a Markdown link destination, a table cell or an HTML
+/// attribute early: ( ) [ ] < > " ' ` | \ spaces and non-ASCII are encoded.
+std::string EncodeUrl(std::string_view url);
+
 /// A number of milliseconds for people: "0.4 ms", "12 ms", "1.25 s".
 std::string FormatMs(double milliseconds);
 

@@ -121,10 +121,31 @@ TEST_F(CommandTest, MergeErrorsLeaveNoOutput) {
   EXPECT_EQ(Report({"merge", Data("shard-0.results.json")}).exit_code, 2);  // -o is required
 }
 
+TEST_F(CommandTest, MarkdownHtmlUrlLinksFailuresAndRefusesUnusableUrls) {
+  Invocation run = Report({"md", "--html-url", "https://ci.example/7/report.html",
+                           Data("cpp.results.json"), Data("server.results.json")});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_THAT(run.out, HasSubstr("[R9](https://ci.example/7/report.html#e0-R9)"));
+  EXPECT_THAT(run.out, HasSubstr("[W3](https://ci.example/7/report.html#e1-W3)"));
+  for (const char* bad : {"javascript:alert(1)", "https://ci.example/r.html#x", "", "a b"}) {
+    run = Report({"md", "--html-url", bad, Data("server.results.json")});
+    EXPECT_EQ(run.exit_code, 2) << bad;
+    EXPECT_THAT(run.err, HasSubstr("--html-url wants an http:// or https:// URL")) << bad;
+    EXPECT_THAT(run.out, IsEmpty()) << bad;
+  }
+}
+
+TEST_F(CommandTest, AnEmptyBaselineTurnsAStaleEntryBackIntoAPass) {
+  const Invocation run =
+      Report({"html", "--baseline", Data("empty.baseline"), Data("adapter.results.json")});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_THAT(run.out, HasSubstr("class=\"banner banner-pass\" data-exit=\"0\""));
+}
+
 TEST_F(CommandTest, HelpForEverySubcommandListsEveryOption) {
   const std::map<std::string, std::vector<std::string>> options = {
       {"html", {"--output", "-o", "--strict", "--baseline", "--title", "--help"}},
-      {"md", {"--output", "--strict", "--baseline", "--title"}},
+      {"md", {"--output", "--strict", "--baseline", "--title", "--html-url"}},
       {"junit", {"--output", "--strict", "--baseline", "--title"}},
       {"diff", {"--output", "--threshold", "--min-ms", "--format"}},
       {"badge", {"--output", "--json", "--label", "--baseline"}},

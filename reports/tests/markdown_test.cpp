@@ -89,8 +89,72 @@ TEST(MarkdownTest, APassingRunSaysSoWithoutAFailuresList) {
   results.selection =
       std::vector<std::string>{"S1", "S2", "S3", "S4", "S5", "S6", "S7", "S8", "S9", "S10", "S11"};
   const std::string md = RenderMarkdown(std::vector<Results>{results}, GoldenOptions());
-  EXPECT_THAT(md, HasSubstr(": \xE2\x9C\x85 every subject passes the gate"));
+  EXPECT_THAT(md, HasSubstr(": \xE2\x9C\x85 passes the gate (exit 0): the subject passes"));
   EXPECT_THAT(md, Not(HasSubstr("**Failures**")));
+}
+
+TEST(MarkdownTest, IconsAreGateAwareWithALegend) {
+  const std::string md = RenderMarkdown(ThreeSubjects(), GoldenOptions());
+  // A stale entry gates (red cross), a baselined FAIL does not (muted bell).
+  EXPECT_THAT(md, HasSubstr("| \xE2\x9D\x8C STALE (PASS in baseline) |"));
+  EXPECT_THAT(md, HasSubstr("| \xF0\x9F\x94\x95 FAIL (baselined) |"));
+  EXPECT_THAT(md, HasSubstr("- \xF0\x9F\x94\x95 **FAIL (baselined)** cpp-example S5"));
+  EXPECT_THAT(md, HasSubstr("- \xF0\x9F\x9B\x91 **ERROR** cpp-example R14"));
+  EXPECT_THAT(md, HasSubstr("`\xC2\xB7` does not apply to this kind of subject"));
+  EXPECT_THAT(md, HasSubstr("\xF0\x9F\x94\x95 known failure in the baseline: does not gate"));
+  EXPECT_THAT(md, Not(HasSubstr("\xE2\x9C\x85 PASS (")));  // no green cell carries a note
+}
+
+TEST(MarkdownTest, HtmlUrlLinksEveryFailureToItsAnchor) {
+  ReportOptions options = GoldenOptions();
+  options.html_url = "https://ci.example/run(7)/report.html";
+  const std::string md = RenderMarkdown(ThreeSubjects(), options);
+  EXPECT_THAT(md, HasSubstr("[The full HTML report](https://ci.example/run%287%29/report.html)"));
+  EXPECT_THAT(
+      md,
+      HasSubstr("**FAIL** cpp-example [R9](https://ci.example/run%287%29/report.html#e0-R9): "));
+  EXPECT_THAT(md, HasSubstr("**STALE BASELINE** python-example "
+                            "[R16](https://ci.example/run%287%29/report.html#e1-R16): "));
+  EXPECT_THAT(md, HasSubstr("[W3](https://ci.example/run%287%29/report.html#e2-W3)"));
+  EXPECT_THAT(md, HasSubstr("[S5](https://ci.example/run%287%29/report.html#e0-S5)"));
+  // Not run: no evidence card, so the link goes to the matrix row.
+  Results missing = Fixture("server.results.json");
+  missing.clauses.erase(missing.clauses.begin());
+  options.html_url = "report.html";
+  EXPECT_THAT(RenderMarkdown(std::vector<Results>{missing}, options),
+              HasSubstr("**NOT RUN** llama-server [W1](report.html#c-W1): "));
+}
+
+TEST(MarkdownTest, HostileHtmlUrlsCannotBreakOutOrRunScript) {
+  ReportOptions options = GoldenOptions();
+  options.html_url = "https://x.example/a)](javascript:alert(1))|<b>`";
+  const std::string md = RenderMarkdown(ThreeSubjects(), options);
+  EXPECT_THAT(
+      md, HasSubstr("(https://x.example/a%29%5D%28javascript:alert%281%29%29%7C%3Cb%3E%60#e0-R9)"));
+  EXPECT_THAT(md, Not(HasSubstr("<b>")));
+  for (const char* bad : {"javascript:alert(1)", "data:text/html,x", "//evil.example/r.html",
+                          "https://x.example/r.html#top", "https://", "https://x.example/a b"}) {
+    options.html_url = bad;
+    const std::string unlinked = RenderMarkdown(ThreeSubjects(), options);
+    EXPECT_FALSE(std::regex_search(unlinked, std::regex(R"([^\\]\]\()"))) << bad;
+    EXPECT_THAT(unlinked, HasSubstr("**FAIL** cpp-example R9: ")) << bad;
+  }
+}
+
+TEST(MarkdownTest, SeveralRunsOfOneSubjectListTheChanges) {
+  const std::vector<Results> runs{Fixture("cpp-old.results.json"), Fixture("cpp.results.json")};
+  const std::string md = RenderMarkdown(runs, GoldenOptions());
+  EXPECT_THAT(md,
+              HasSubstr("**Changes**\n\n- cpp-example, 2025-03-10T08:00:00Z \xE2\x86\x92 "
+                        "2025-03-14T09:26:53Z: R9 PASS \xE2\x86\x92 FAIL (regressed), R12 FAIL "
+                        "\xE2\x86\x92 PASS (fixed), R14 PASS \xE2\x86\x92 ERROR (regressed), S5 "
+                        "ERROR \xE2\x86\x92 FAIL, S9 not run \xE2\x86\x92 SKIP\n"));
+  // Only the latest run gates: cpp-old's R12 is not among the failures.
+  EXPECT_THAT(md, HasSubstr("(exit 2): 2 gating clauses in 1 of 1 subject\n"));
+  EXPECT_THAT(md, Not(HasSubstr("**FAIL** cpp-example R12")));
+  EXPECT_THAT(md,
+              HasSubstr("| cpp-example (earlier run, 2025-03-10T08:00:00Z) | cpp | not gated: "));
+  EXPECT_THAT(RenderMarkdown(ThreeSubjects(), GoldenOptions()), Not(HasSubstr("**Changes**")));
 }
 
 TEST(MarkdownTest, StaysShortForAPullRequestComment) {

@@ -112,7 +112,7 @@ TEST(ResultsTest, UtcTimestampIsRfc3339) {
 TEST(ResultsTest, JsonRoundTripKeepsEveryField) {
   const Results results = BuiltResults();
   const std::string json = ToJsonText(results);
-  EXPECT_THAT(json, StartsWith("{\n  \"schema\": \"provkit-results\",\n  \"schema_version\": 1,"));
+  EXPECT_THAT(json, StartsWith("{\n  \"schema\": \"provkit-results\",\n  \"schema_version\": 2,"));
   Outcome<Results> read = ParseResults(json, "built.json");
   ASSERT_TRUE(read) << read.error().ToString();
   Results expected = results;
@@ -127,6 +127,44 @@ TEST(ResultsTest, FixtureRoundTripsThroughTheWriter) {
   Outcome<Results> again = ParseResults(ToJsonText(fixture), "again.json");
   ASSERT_TRUE(again) << again.error().ToString();
   EXPECT_EQ(*again, fixture);
+}
+
+TEST(ResultsTest, EvidenceItemsAreTheNonEmptyLines) {
+  EXPECT_THAT(EvidenceItems(""), ::testing::IsEmpty());
+  EXPECT_THAT(EvidenceItems("one"), ::testing::ElementsAre("one"));
+  EXPECT_THAT(EvidenceItems("a\n\nb; c\n"), ::testing::ElementsAre("a", "b; c"));
+}
+
+TEST(ResultsTest, ExpectedItemAndObservedItemAppendOneLineEach) {
+  const ClauseResult clause = ClauseBuilder("S5")
+                                  .Fail("4 connections")
+                                  .ExpectedItem("1 connection")
+                                  .ExpectedItem("a body\nover two lines")
+                                  .ExpectedItem("")
+                                  .ObservedItem("4 connections; one per turn")
+                                  .Build();
+  EXPECT_EQ(clause.evidence.expected, "1 connection\na body over two lines");
+  EXPECT_THAT(EvidenceItems(clause.evidence.expected),
+              ::testing::ElementsAre("1 connection", "a body over two lines"));
+  EXPECT_THAT(EvidenceItems(clause.evidence.observed),
+              ::testing::ElementsAre("4 connections; one per turn"));
+}
+
+TEST(ResultsTest, WriterPutsExpectedAndObservedAsArraysOfItems) {
+  Results results = BuiltResults();
+  results.clauses[0].evidence.expected = "1 connection\n\nno new socket";
+  results.clauses[0].evidence.observed = "4 connections; one per turn";
+  const nlohmann::json json = nlohmann::json::parse(ToJsonText(results));
+  EXPECT_EQ(json["schema_version"], 2);
+  const nlohmann::json& evidence = json["clauses"][0]["evidence"];
+  EXPECT_EQ(evidence["expected"], nlohmann::json::array({"1 connection", "no new socket"}));
+  // Version 2 keeps "; " inside an item: only version 1 files are split there.
+  EXPECT_EQ(evidence["observed"], nlohmann::json::array({"4 connections; one per turn"}));
+  EXPECT_EQ(json["clauses"][1]["evidence"]["expected"], nlohmann::json::array());
+  Outcome<Results> read = ParseResults(ToJsonText(results), "items.json");
+  ASSERT_TRUE(read) << read.error().ToString();
+  EXPECT_EQ(read->clauses[0].evidence.observed, "4 connections; one per turn");
+  EXPECT_EQ(read->clauses[0].evidence.expected, "1 connection\nno new socket");
 }
 
 TEST(ResultsTest, InvalidUtf8IsWrittenAsReplacementCharacters) {

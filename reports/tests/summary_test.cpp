@@ -73,6 +73,36 @@ TEST(SummaryTest, ACompletePassingRunDoesNotGate) {
   }
 }
 
+TEST(SummaryTest, ExitCodeIsWhatProvkitConformGives) {
+  // 2: a gating ERROR (R14), whatever else fails.
+  const Summary cpp = Summarize(Fixture("cpp.results.json"), false);
+  EXPECT_THAT(cpp.harness_errors, ElementsAre("R14"));
+  EXPECT_EQ(cpp.ExitCode(), kExitHarnessError);
+  EXPECT_EQ(cpp.GatingClauses(), 2);
+  // 1: only contract failures: a stale baseline entry, a FAIL.
+  const Summary adapter = Summarize(Fixture("adapter.results.json"), false);
+  EXPECT_EQ(adapter.ExitCode(), kExitGateFails);
+  EXPECT_EQ(adapter.GatingClauses(), 1);
+  EXPECT_EQ(Summarize(Fixture("server.results.json"), false).ExitCode(), kExitGateFails);
+  // 0: nothing gates; NON-STRICT gates only under --strict, and then as a contract failure.
+  Results passing = AllPass(SubjectKind::kAdapter);
+  passing.Add(ClauseBuilder("R4").NonStrict("no suggestion"));
+  EXPECT_EQ(Summarize(passing, false).ExitCode(), kExitGatePasses);
+  EXPECT_EQ(Summarize(passing, false).GatingClauses(), 0);
+  EXPECT_EQ(Summarize(passing, true).ExitCode(), kExitGateFails);
+  // A baselined ERROR does not gate, so it is no harness error.
+  Results baselined = AllPass(SubjectKind::kAdapter);
+  baselined.Find("S5")->verdict = Verdict::kError;
+  baselined.Find("S5")->reason = "adapter crashed";
+  baselined.Find("S5")->baseline_reason = "known crash";
+  EXPECT_EQ(Summarize(baselined, false).ExitCode(), kExitGatePasses);
+  // 2: an incomplete run, even when every clause present passes; the missing clause counts.
+  Results missing = AllPass(SubjectKind::kAdapter);
+  missing.clauses.pop_back();
+  EXPECT_EQ(Summarize(missing, false).ExitCode(), kExitHarnessError);
+  EXPECT_EQ(Summarize(missing, false).GatingClauses(), 1);
+}
+
 TEST(SummaryTest, AMissingClauseMakesTheRunIncomplete) {
   Results results = AllPass(SubjectKind::kCpp);
   results.clauses.erase(results.clauses.begin() + 4);  // R5

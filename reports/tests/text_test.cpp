@@ -57,5 +57,29 @@ TEST(TextTest, FormatMsPicksAReadableUnit) {
   EXPECT_EQ(FormatNumber(2.50, 2), "2.5");
 }
 
+TEST(TextTest, OnlyHttpAndRelativeBaseUrlsAreLinkable) {
+  EXPECT_TRUE(IsLinkableBaseUrl("https://ci.example/runs/7/report.html"));
+  EXPECT_TRUE(IsLinkableBaseUrl("HTTP://ci.example"));
+  EXPECT_TRUE(IsLinkableBaseUrl("report.html"));
+  EXPECT_TRUE(IsLinkableBaseUrl("../artifacts/report.html?x=1:2"));
+  EXPECT_FALSE(IsLinkableBaseUrl(""));
+  EXPECT_FALSE(IsLinkableBaseUrl("javascript:alert(1)"));
+  EXPECT_FALSE(IsLinkableBaseUrl("JavaScript:alert(1)"));
+  EXPECT_FALSE(IsLinkableBaseUrl("data:text/html,<b>"));
+  EXPECT_FALSE(IsLinkableBaseUrl("ftp://x.example/r"));
+  EXPECT_FALSE(IsLinkableBaseUrl("https://"));
+  EXPECT_FALSE(IsLinkableBaseUrl("//evil.example/r.html"));
+  EXPECT_FALSE(IsLinkableBaseUrl("https://x.example/r.html#matrix"));
+  EXPECT_FALSE(IsLinkableBaseUrl("https://x.example/a b"));
+  EXPECT_FALSE(IsLinkableBaseUrl("https://x.example/\nb"));
+}
+
+TEST(TextTest, EncodeUrlLeavesNothingThatEndsALinkOrACell) {
+  EXPECT_EQ(EncodeUrl("https://x.example/a-b_c.d~e?f=1&g=%20#h"),
+            "https://x.example/a-b_c.d~e?f=1&g=%20#h");
+  EXPECT_EQ(EncodeUrl("a b)(][|<>\"'`\\*"), "a%20b%29%28%5D%5B%7C%3C%3E%22%27%60%5C%2A");
+  EXPECT_EQ(EncodeUrl("caf\xC3\xA9"), "caf%C3%A9");
+}
+
 }  // namespace
 }  // namespace provkit::reports::text

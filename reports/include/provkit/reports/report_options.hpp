@@ -17,6 +17,11 @@ struct ReportOptions {
   /// The provkit that made the report (results carry their own version).
   std::string provkit_version = std::string(ProvkitVersion());
   std::string title = "provkit contract report";
+  /// Markdown only: where the HTML report of the same RESULTS (given in the
+  /// same order) is published. When set, each finding links to its anchor
+  /// there ("<html_url>#e0-R9"). An http(s) URL or a relative reference
+  /// without a #fragment; anything else (javascript:, data:) is not linked.
+  std::string html_url;
 };
 
 }  // namespace provkit::reports

@@ -20,8 +20,14 @@ namespace provkit::reports {
 
 /// The `schema` field of every results file.
 inline constexpr std::string_view kResultsSchemaId = "provkit-results";
-/// The `schema_version` this library writes and the only one it reads.
-inline constexpr int kResultsSchemaVersion = 1;
+/// The `schema_version` this library writes. Version 2 writes evidence
+/// `expected` and `observed` as arrays of strings, one item each.
+inline constexpr int kResultsSchemaVersion = 2;
+/// The oldest `schema_version` this library reads. Version 1 carried
+/// `expected` and `observed` as one string each; the reader splits such a
+/// string into items at line breaks and at "; " (what version 1 writers
+/// joined items with), so a version 1 file reads like a version 2 one.
+inline constexpr int kOldestResultsSchemaVersion = 1;
 
 /// The provkit version this library was built as, e.g. "0.1.0".
 std::string_view ProvkitVersion() noexcept;
@@ -77,7 +83,10 @@ struct RequestRecord {
 
 /// What a person needs to act on a verdict.
 struct Evidence {
+  /// What the clause required, one requirement per line ("\n"); reports show
+  /// each line as an item of a list. Use EvidenceItems() to split.
   std::string expected{};
+  /// What happened, one observation per line, like `expected`.
   std::string observed{};
   /// The invariants counted, as sentences: "provider closed 1 time (expected 1)".
   std::vector<std::string> invariants{};
@@ -155,8 +164,15 @@ class ClauseBuilder {
   /// Any verdict; the reason may be empty only for PASS (checked when written).
   ClauseBuilder& Judge(Verdict verdict, std::string_view reason);
 
+  /// Sets what was expected; several requirements go on separate lines.
   ClauseBuilder& Expected(std::string text);
+  /// Sets what was observed; several observations go on separate lines.
   ClauseBuilder& Observed(std::string text);
+  /// Appends one requirement as a line of its own (line breaks in `item`
+  /// become spaces, so it stays one item of the list).
+  ClauseBuilder& ExpectedItem(std::string_view item);
+  /// Appends one observation as a line of its own, like ExpectedItem.
+  ClauseBuilder& ObservedItem(std::string_view item);
   ClauseBuilder& Invariant(std::string sentence);
   ClauseBuilder& Request(RequestRecord request);
   ClauseBuilder& DurationMs(double milliseconds);
@@ -171,6 +187,10 @@ class ClauseBuilder {
   ClauseResult result_;
 };
 
+/// The items of an Evidence `expected` or `observed` text: its lines, with
+/// empty ones left out. "" gives none.
+std::vector<std::string> EvidenceItems(std::string_view text);
+
 /// `configuration` with the value of every key that names a secret (api_key,
 /// authorization, token, secret, password, credential; any case, at any depth)
 /// replaced by "<redacted>".
@@ -182,11 +202,15 @@ std::string UtcTimestamp(std::chrono::system_clock::time_point time);
 /// of seconds (the reproducible-builds convention; tests use it).
 std::string NowTimestamp();
 
-/// The JSON form of docs/results-schema.md, fields in schema order, secrets
-/// redacted. Never throws; invalid UTF-8 is written as U+FFFD.
+/// The JSON form of docs/results-schema.md (schema version
+/// kResultsSchemaVersion), fields in schema order, secrets redacted, evidence
+/// `expected` and `observed` as arrays of their EvidenceItems(). Never throws;
+/// invalid UTF-8 is written as U+FFFD.
 std::string ToJsonText(const Results& results);
 
 /// Reads a results document strictly. `file` names the source in errors.
+/// Reads schema versions kOldestResultsSchemaVersion to kResultsSchemaVersion
+/// into the current model (`schema_version` is then kResultsSchemaVersion).
 /// Errors (never exceptions) for: malformed JSON (with line and column),
 /// another schema or an unknown schema_version, an unsupported contract
 /// version, a missing or mistyped field, a clause ID not in the catalog, a

@@ -47,7 +47,9 @@ struct Summary {
   int should_passed = 0;
   int should_total = 0;
 
-  std::vector<std::string> gating;     ///< ClauseGate::kGates.
+  std::vector<std::string> gating;  ///< ClauseGate::kGates.
+  /// The ERROR verdicts among `gating`: the harness could not judge them.
+  std::vector<std::string> harness_errors;
   std::vector<std::string> baselined;  ///< ClauseGate::kBaselined.
   std::vector<std::string> stale;      ///< ClauseGate::kStale.
   /// Expected (the selection, else every catalog clause for the subject's
@@ -65,7 +67,19 @@ struct Summary {
   bool Gates() const { return !gating.empty() || !stale.empty() || Incomplete(); }
   /// The worst verdict among the clauses; ERROR when Incomplete().
   Verdict Worst() const;
+  /// How many clauses fail the gate: gating, stale, missing and unexpected
+  /// ones (a run that judged nothing gates without a clause to count).
+  int GatingClauses() const;
+  /// The exit code `provkit conform` gives this run: kExitHarnessError when
+  /// Incomplete() or a gating clause is an ERROR, else kExitGateFails when
+  /// Gates(), else kExitGatePasses.
+  int ExitCode() const;
 };
+
+/// Exit codes of `provkit conform` (docs/conformance.md), as Summary::ExitCode() gives them.
+inline constexpr int kExitGatePasses = 0;    ///< Nothing gates.
+inline constexpr int kExitGateFails = 1;     ///< Contract failures gate (FAIL, stale baseline...).
+inline constexpr int kExitHarnessError = 2;  ///< A gating ERROR, or an incomplete run.
 
 /// Summarizes `results`; `strict` makes NON-STRICT gate (--strict).
 Summary Summarize(const Results& results, bool strict);
