@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "provkit/mockserver/config.hpp"
@@ -18,6 +19,7 @@ struct Body {
   int status = 200;
   std::string content_type = "application/json";
   std::string text;
+  std::vector<std::pair<std::string, std::string>> headers;  ///< Sent beside Content-Type.
 };
 
 /// An error envelope in the profile's shape: nested {"error":{...}} (openai,

@@ -1,0 +1,26 @@
+// Models: which model answers a generation request in each profile, and the models listing.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "exchange.hpp"
+#include "plan.hpp"
+#include "responses.hpp"
+
+namespace provkit::mock {
+
+/// The model that answers a generation request, or the error the profile answers instead.
+struct Resolution {
+  std::optional<Body> error;
+  std::string model;  ///< Named in the answer.
+};
+
+/// Resolves `requested` (the request's `model`, nullopt when absent) against the exchange's
+/// models as its profile does: a missing model, an unknown one, one that is not loaded.
+Resolution ResolveModel(const Exchange& exchange, const std::optional<std::string>& requested);
+
+/// The profile's models listing of the exchange's models.
+Plan ListingPlan(Exchange& exchange);
+
+}  // namespace provkit::mock
