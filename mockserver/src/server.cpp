@@ -139,6 +139,7 @@ void Server::Impl::ConfigureHttp() {
   http_.set_keep_alive_timeout(static_cast<time_t>(options_.keep_alive_timeout.count()));
   http_.set_payload_max_length(options_.max_request_bytes);
   http_.set_socket_options([](socket_t socket) { SetReuseAddress(socket); });
+  ReadEveryBody(http_);
   const auto handler = [this](const httplib::Request& request, httplib::Response& response) {
     Handle(request, response);
   };
@@ -244,6 +245,7 @@ ServerStats Server::Impl::stats() const {
 }
 
 void Server::Impl::Handle(const httplib::Request& request, httplib::Response& response) {
+  RestoreMethod(request);
   if (IsAdminPath(request.path)) {
     HandleAdmin(*this, request, response);
     return;
