@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "models.hpp"
 #include "responses.hpp"
 
 namespace provkit::mock {
@@ -127,10 +128,10 @@ std::optional<Plan> MissingModelAnswer(const Exchange& exchange, Stage stage) {
       if (!Hidden(scenario, model.id)) listed.push_back(model);
     }
     Body body{200, std::string(exchange.traits().json_type),
-              Listing(exchange.profile(), listed, false, exchange.options().created)};
+              Listing(exchange.profile(), listed, exchange.options().created)};
     return Answered(std::move(body), ScenarioKind::kMissingModel);
   }
-  if (stage == Stage::kResolved && Chat(exchange.endpoint()) && !exchange.traits().any_model &&
+  if (stage == Stage::kResolved && Chat(exchange.endpoint()) && !AcceptsAnyModel(exchange) &&
       Hidden(scenario, exchange.resolved_model())) {
     return Answered(ModelNotFound(exchange.profile(), exchange.resolved_model()),
                     ScenarioKind::kMissingModel);
@@ -147,17 +148,22 @@ std::optional<Plan> ModelsErrorAnswer(const Exchange& exchange, Stage stage) {
                   ScenarioKind::kModelsError);
 }
 
-// auth: requests without the bearer token are refused; /health stays open unless confined to it.
+// auth: requests without the API key are refused; /health stays open unless confined to it.
+// llama.cpp takes the key as "Authorization: Bearer K", as a bare "Authorization: K" and as
+// "X-Api-Key: K" (recorded); the others as a bearer token only.
+bool Authorized(const Exchange& exchange, const std::string& token) {
+  const std::string authorization = exchange.request().get_header_value("Authorization");
+  if (authorization == "Bearer " + token) return true;
+  if (!exchange.traits().lenient_api_key) return false;
+  return authorization == token || exchange.request().get_header_value("X-Api-Key") == token;
+}
 std::optional<Plan> AuthAnswer(const Exchange& exchange, Stage stage) {
   const Scenario& scenario = exchange.scenario();
   if (stage != Stage::kArrival) return std::nullopt;
   if (Health(exchange.endpoint()) && !Health(scenario.endpoint)) return std::nullopt;
-  if (exchange.request().get_header_value("Authorization") == "Bearer " + scenario.token)
-    return std::nullopt;
+  if (Authorized(exchange, scenario.token)) return std::nullopt;
   const int status = scenario.status == 0 ? 401 : scenario.status;
-  return Answered(ErrorAnswer(exchange.profile(), status, "Invalid API key", "authentication_error",
-                              "invalid_api_key"),
-                  ScenarioKind::kAuth);
+  return Answered(AuthError(exchange.profile(), status), ScenarioKind::kAuth);
 }
 
 // hang: the request is read and never answered; the connection is closed after `hold`.

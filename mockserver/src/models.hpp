@@ -16,8 +16,13 @@ struct Resolution {
   std::string model;  ///< Named in the answer.
 };
 
+/// Whether any model name is accepted and answered by the loaded model (tgi; llama.cpp outside
+/// router mode).
+bool AcceptsAnyModel(const Exchange& exchange);
+
 /// Resolves `requested` (the request's `model`, nullopt when absent) against the exchange's
-/// models as its profile does: a missing model, an unknown one, one that is not loaded.
+/// models as its profile does: a missing model, an unknown one, one that is not loaded. In
+/// llama.cpp router mode a model that is not loaded is loaded first (this waits).
 Resolution ResolveModel(const Exchange& exchange, const std::optional<std::string>& requested);
 
 /// The profile's models listing of the exchange's models.

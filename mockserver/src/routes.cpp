@@ -66,7 +66,16 @@ void Router::AddDialect(std::shared_ptr<const Dialect> dialect) {
   Add(std::move(path), std::move(methods), Endpoint::kChat, std::move(dialect));
 }
 
+void Router::AddEveryPath(std::string method, Endpoint endpoint,
+                          std::shared_ptr<const Handler> handler, std::optional<Profile> only) {
+  every_path_.push_back({{}, {std::move(method)}, endpoint, std::move(handler), only});
+}
+
 Route Router::Find(std::string_view method, std::string_view path, Profile profile) const {
+  for (const Entry& entry : every_path_) {
+    if ((!entry.only || *entry.only == profile) && entry.methods.front() == method)
+      return {entry.endpoint, entry.handler.get(), true, true};
+  }
   const Entry* known_path = nullptr;
   for (const Entry& entry : entries_) {
     if (entry.path != path || (entry.only && *entry.only != profile)) continue;
@@ -79,13 +88,22 @@ Route Router::Find(std::string_view method, std::string_view path, Profile profi
   return {Endpoint::kRoot, unknown_.get(), false, true};
 }
 
+std::shared_ptr<const Handler> HealthRoute() {
+  static const auto kHandler = std::make_shared<const HealthHandler>();
+  return kHandler;
+}
+
+std::shared_ptr<const Handler> ModelsRoute() {
+  static const auto kHandler = std::make_shared<const ModelsHandler>();
+  return kHandler;
+}
+
 Router DefaultRouter(const std::string& base_path) {
   Router router(base_path);
-  router.Add(router.parent() + "/health", {"GET", "HEAD"}, Endpoint::kHealth,
-             std::make_shared<HealthHandler>());
-  router.Add(router.base() + "/models", {"GET", "HEAD"}, Endpoint::kModels,
-             std::make_shared<ModelsHandler>());
+  router.Add(router.parent() + "/health", {"GET", "HEAD"}, Endpoint::kHealth, HealthRoute());
+  router.Add(router.base() + "/models", {"GET", "HEAD"}, Endpoint::kModels, ModelsRoute());
   router.AddDialect(std::make_shared<ChatCompletions>());
+  AddLlamaCppRoutes(router);
   return router;
 }
 

@@ -71,6 +71,9 @@ class Router {
            std::shared_ptr<const Handler> handler, std::optional<Profile> only = std::nullopt);
   /// Serves `dialect` under the base path.
   void AddDialect(std::shared_ptr<const Dialect> dialect);
+  /// Serves every path for `method` with `handler` (a CORS preflight), before the path routes.
+  void AddEveryPath(std::string method, Endpoint endpoint, std::shared_ptr<const Handler> handler,
+                    std::optional<Profile> only = std::nullopt);
 
   Route Find(std::string_view method, std::string_view path, Profile profile) const;
 
@@ -90,8 +93,17 @@ class Router {
   std::string parent_;
   std::string root_;
   std::vector<Entry> entries_;
+  std::vector<Entry> every_path_;
   std::shared_ptr<const Handler> unknown_;
 };
+
+/// The health endpoint's and the listing's handlers, for routes that alias them.
+std::shared_ptr<const Handler> HealthRoute();
+std::shared_ptr<const Handler> ModelsRoute();
+
+/// llama.cpp's own routes (llama_cpp_routes.cpp): /v1/health and /models beside the usual ones,
+/// /props, /metrics, router-mode /models/load and /models/unload, CORS preflights.
+void AddLlamaCppRoutes(Router& router);
 
 /// The routes every profile serves: /health, <base>/models and the dialects. Other paths answer
 /// the profile's root page (GET /) or its 404.

@@ -278,7 +278,9 @@ Outcome Server::Impl::Answer(const httplib::Request& request, httplib::Response&
     plan =
         Plan::Of(ErrorAnswer(profile, 431, "request headers too large", "invalid_request_error"));
   } else if (!route.method_allowed) {
-    plan = Plan::Of(ErrorAnswer(profile, 405, "method not allowed", "invalid_request_error"));
+    plan = Plan::Of(exchange.traits().wrong_method_is_not_found
+                        ? NotFound(profile, request.method, request.path)
+                        : ErrorAnswer(profile, 405, "method not allowed", "invalid_request_error"));
   } else {
     const Scenario& scenario = exchange.scenario();
     const bool applies = Applies(scenario, route.endpoint);
@@ -302,6 +304,11 @@ Outcome Server::Impl::Answer(const httplib::Request& request, httplib::Response&
     if (plan.fault.empty() && applies && fault.marks != nullptr && fault.marks(route.endpoint))
       plan.fault = ScenarioName(scenario.kind);
   }
+  const ProfileTraits& traits = exchange.traits();
+  if (plan.kind == Plan::Kind::kBody && plan.body.content_type == "application/json")
+    plan.body.content_type = traits.json_type;
+  if (!traits.server_header.empty())
+    response.set_header("Server", std::string(traits.server_header));
   const std::string_view fault = plan.fault;
   return {Deliver(std::move(plan), response, connection, stop_), fault};
 }

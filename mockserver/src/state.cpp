@@ -28,6 +28,7 @@ void ServerState::EndScenarioWhenOver() {
 Snapshot ServerState::Take() {
   std::lock_guard lock(mutex_);
   EndScenarioWhenOver();
+  FinishDueLoads();
   return {scenario_, profile_, timing_, models_};
 }
 
@@ -93,11 +94,88 @@ void ServerState::SetModels(std::vector<Model> models) {
   std::lock_guard lock(mutex_);
   models_ = std::make_shared<const std::vector<Model>>(std::move(models));
   listing_cache_.reset();
+  loads_.clear();
 }
 
-std::vector<Model> ServerState::models() const {
+std::vector<Model> ServerState::models() {
   std::lock_guard lock(mutex_);
+  FinishDueLoads();
   return *models_;
+}
+
+void ServerState::FinishDueLoads() {
+  const auto now = Clock::now();
+  for (auto load = loads_.begin(); load != loads_.end();) {
+    if (load->second > now) {
+      ++load;
+      continue;
+    }
+    SetStatus(load->first, "loaded");
+    load = loads_.erase(load);
+  }
+}
+
+void ServerState::SetStatus(const std::string& id, const std::string& status) {
+  auto models = std::make_shared<std::vector<Model>>(*models_);
+  for (Model& model : *models) {
+    if (model.id == id) model.status = status;
+  }
+  models_ = std::move(models);
+  listing_cache_.reset();
+}
+
+const Model* ServerState::Find(const std::string& id) const {
+  for (const Model& model : *models_) {
+    if (model.id == id) return &model;
+  }
+  return nullptr;
+}
+
+ServerState::LoadResult ServerState::Load(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  FinishDueLoads();
+  const Model* model = Find(id);
+  if (model == nullptr) return LoadResult::kUnknown;
+  if (model->status.empty() || model->status == "loaded" || loads_.count(id) > 0)
+    return LoadResult::kAlreadyRunning;
+  loads_[id] = Clock::now() + options_.model_load_time;
+  SetStatus(id, "loading");
+  return LoadResult::kStarted;
+}
+
+ServerState::LoadResult ServerState::Unload(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  FinishDueLoads();
+  const Model* model = Find(id);
+  if (model == nullptr) return LoadResult::kUnknown;
+  const std::string& status = model->status;
+  if (status != "loaded" && status != "loading" && status != "sleeping" && !status.empty())
+    return LoadResult::kNotRunning;
+  loads_.erase(id);
+  SetStatus(id, "unloaded");
+  return LoadResult::kDone;
+}
+
+bool ServerState::WaitLoaded(const std::string& id) {
+  for (;;) {
+    Clock::time_point ready;
+    {
+      std::lock_guard lock(mutex_);
+      FinishDueLoads();
+      const Model* model = Find(id);
+      if (model == nullptr) return false;
+      if (model->status.empty() || model->status == "loaded") return true;
+      auto load = loads_.find(id);
+      if (load == loads_.end()) {
+        load = loads_.emplace(id, Clock::now() + options_.model_load_time).first;
+        SetStatus(id, "loading");
+      }
+      ready = load->second;
+    }
+    const auto left = std::chrono::duration_cast<std::chrono::microseconds>(ready - Clock::now());
+    if (left.count() > 0 && !stop_.WaitFor(left)) return false;
+    if (stop_.stopping()) return false;
+  }
 }
 
 Reply ServerState::PickReply(const std::string& last_user_text) {
@@ -122,7 +200,7 @@ std::shared_ptr<const std::string> ServerState::Listing(const Snapshot& snapshot
       return listing_cache_;
   }
   auto listing = std::make_shared<const std::string>(
-      mock::Listing(snapshot.profile, *snapshot.models, false, options_.created));
+      mock::Listing(snapshot.profile, *snapshot.models, options_.created));
   std::lock_guard lock(mutex_);
   if (models_ == snapshot.models && profile_ == snapshot.profile) listing_cache_ = listing;
   return listing;

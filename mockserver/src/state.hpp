@@ -47,16 +47,33 @@ class ServerState {
   StreamTiming timing() const;
   /// Throws ConfigError naming the first empty id.
   void SetModels(std::vector<Model> models);
-  std::vector<Model> models() const;
+  /// The models with their current status (router-mode loads that are due are finished).
+  std::vector<Model> models();
 
   /// The scripted answer to a chat request whose last user message is `last_user_text`.
   Reply PickReply(const std::string& last_user_text);
   /// The healthy listing of `snapshot`, rendered once per model set and profile.
   std::shared_ptr<const std::string> Listing(const Snapshot& snapshot);
 
+  /// Router-mode model management (llama.cpp). What a load or unload request found.
+  enum class LoadResult { kStarted, kUnknown, kAlreadyRunning, kNotRunning, kDone };
+  /// Starts loading `id` (status "loading" for model_load_time, then "loaded").
+  LoadResult Load(const std::string& id);
+  /// Sets `id` "unloaded" when it is loaded, loading or sleeping.
+  LoadResult Unload(const std::string& id);
+  /// Loads `id` unless it is loaded, and waits until it is (a load request in flight, or one
+  /// started now). False when the server stops first or `id` is unknown.
+  bool WaitLoaded(const std::string& id);
+
  private:
   /// Needs mutex_.
   void EndScenarioWhenOver();
+  /// Finishes the loads that are due. Needs mutex_.
+  void FinishDueLoads();
+  /// Replaces the status of `id`. Needs mutex_.
+  void SetStatus(const std::string& id, const std::string& status);
+  /// The model called `id`, or nullptr. Needs mutex_.
+  const Model* Find(const std::string& id) const;
 
   const ServerOptions& options_;
   const StopSignal& stop_;
@@ -70,6 +87,8 @@ class ServerState {
   std::shared_ptr<const std::string> listing_cache_;
   Script script_;
   std::size_t script_next_ = 0;
+  /// Router-mode loads in flight: model id -> when it is loaded.
+  std::map<std::string, Clock::time_point> loads_;
 };
 
 }  // namespace provkit::mock

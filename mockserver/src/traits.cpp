@@ -6,9 +6,19 @@ namespace {
 
 ProfileTraits OpenAi() { return {}; }
 
+// Every value recorded from llama-server (mockserver/tests/data/llama.cpp/).
 ProfileTraits LlamaCpp() {
   ProfileTraits traits;
   traits.model_optional = true;
+  traits.any_model = true;  // outside router mode only: see AcceptsAnyModel
+  traits.loading_blocks_everything = true;
+  traits.bad_json_is_server_error = true;
+  traits.empty_messages_ok = true;
+  traits.role_chunk_content_null = true;
+  traits.wrong_method_is_not_found = true;
+  traits.lenient_api_key = true;
+  traits.json_type = "application/json; charset=utf-8";
+  traits.server_header = "llama.cpp";
   return traits;
 }
 

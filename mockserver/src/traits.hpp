@@ -13,7 +13,8 @@ namespace provkit::mock {
 struct ProfileTraits {
   /// A chat request without `model` is answered by the first model (else 400).
   bool model_optional = false;
-  /// Any model name is accepted and answered (tgi; llama.cpp outside router mode).
+  /// Any model name is accepted and answered (tgi; llama.cpp outside router mode, see
+  /// AcceptsAnyModel).
   bool any_model = false;
   /// While loading, every endpoint the server serves answers 503 before anything else is
   /// looked at (llama.cpp), instead of /health and chat after the request was read.
@@ -28,10 +29,12 @@ struct ProfileTraits {
   bool done_after_stream_error = false;
   /// A known path with the wrong method answers the profile's 404 (llama.cpp routes by method).
   bool wrong_method_is_not_found = false;
-  /// Unknown endpoints answer 200 with an error envelope (LM Studio).
-  bool unknown_endpoint_is_200 = false;
+  /// The API key is also accepted bare in Authorization and in X-Api-Key (llama.cpp).
+  bool lenient_api_key = false;
   /// The Content-Type of JSON answers.
   std::string_view json_type = "application/json";
+  /// The Server header of every answer; empty: none.
+  std::string_view server_header;
 };
 
 /// The row of `profile`.

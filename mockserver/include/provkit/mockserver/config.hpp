@@ -49,7 +49,10 @@ struct Model {
   std::string id;
   /// llama.cpp router mode load state: "unloaded", "loading", "loaded", "sleeping"
   /// or "failed"; listed as status.value by the llama.cpp profile. Empty: no
-  /// status field. Chat requests for a model whose status is not "loaded" answer 503.
+  /// status field. A model with a status puts the llama.cpp profile in router mode, where a
+  /// chat request naming a model that is not "loaded" loads it first (ServerOptions::
+  /// model_load_time) and POST /models/load and /models/unload change the status; the other
+  /// profiles answer chat requests for a model that is not "loaded" with 503.
   std::string status;
   std::string owned_by;  ///< Empty: the profile's owner ("llamacpp", "vllm", ...).
 
@@ -88,6 +91,8 @@ struct ServerOptions {
   /// meanwhile connections are refused. The vllm profile with a timed loading
   /// scenario delays listening by the loading time on its own.
   std::chrono::milliseconds listen_delay{0};
+  /// llama.cpp router mode: how long loading a model takes (status "loading", then "loaded").
+  std::chrono::milliseconds model_load_time{200};
   /// The `created` time stamp of listed models and completions (fixed, so answers are
   /// reproducible).
   std::int64_t created = 1700000000;
