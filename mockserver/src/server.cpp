@@ -17,6 +17,7 @@
 #include "faults.hpp"
 #include "journal.hpp"
 #include "readers.hpp"
+#include "replay.hpp"
 #include "routes.hpp"
 #include "sockets.hpp"
 #include "state.hpp"
@@ -115,6 +116,7 @@ Server::Impl::Impl(ServerOptions options)
       router_(DefaultRouter(options_.base_path)),
       state_(options_, stop_),
       journal_(options_.journal_size) {
+  if (options_.replay) responders_.push_back(std::make_shared<ReplayResponder>(*options_.replay));
   ConfigureHttp();
   std::chrono::milliseconds delay = options_.listen_delay;
   const bool vllm = options_.profile == Profile::kVllm || options_.profile == Profile::kVllmLegacy;
@@ -273,44 +275,57 @@ Outcome Server::Impl::Answer(const httplib::Request& request, httplib::Response&
                     stop_);
   const Profile profile = exchange.profile();
 
-  Plan plan;
-  if (HeaderBytes(request) > options_.max_header_bytes) {
-    plan =
-        Plan::Of(ErrorAnswer(profile, 431, "request headers too large", "invalid_request_error"));
-  } else if (!route.method_allowed) {
-    plan = Plan::Of(exchange.traits().wrong_method_is_not_found
+  const Scenario& scenario = exchange.scenario();
+  const bool applies = Applies(scenario, route.endpoint);
+  const Fault& fault = FaultFor(scenario.kind);
+  const auto checkpoint = [&](Stage stage) -> std::optional<Plan> {
+    if (!applies || fault.answer == nullptr) return std::nullopt;
+    return fault.answer(exchange, stage);
+  };
+  const auto wrong_method = [&] {
+    return Plan::Of(exchange.traits().wrong_method_is_not_found
                         ? NotFound(profile, request.method, request.path)
-                        : ErrorAnswer(profile, 405, "method not allowed", "invalid_request_error"));
+                        : ErrorAnswer(profile, 405, "method not allowed", "invalid_request_error"),
+                    true);
+  };
+  // 431 and 405 are answered as they are: no scenario shapes or marks them. A responder
+  // (replay) may still answer a method no route serves, as the recorded server did.
+  std::optional<Plan> answered;
+  bool plain = false;
+  if (HeaderBytes(request) > options_.max_header_bytes) {
+    answered = Plan::Of(
+        ErrorAnswer(profile, 431, "request headers too large", "invalid_request_error"), true);
+    plain = true;
+  } else if (!route.method_allowed && responders_.empty()) {
+    answered = wrong_method();
+    plain = true;
   } else {
-    const Scenario& scenario = exchange.scenario();
-    const bool applies = Applies(scenario, route.endpoint);
-    const Fault& fault = FaultFor(scenario.kind);
-    const auto checkpoint = [&](Stage stage) -> std::optional<Plan> {
-      if (!applies || fault.answer == nullptr) return std::nullopt;
-      return fault.answer(exchange, stage);
-    };
-    std::optional<Plan> answered = checkpoint(Stage::kArrival);
-    if (answered) {
-      plan = std::move(*answered);
-    } else {
-      for (const auto& responder : responders_) {
-        answered = responder->Answer(exchange, checkpoint);
-        if (answered) break;
-      }
-      plan = answered ? std::move(*answered) : route.handler->Answer(exchange, checkpoint);
-      if (applies && fault.shape != nullptr && !plan.final && plan.fault.empty())
-        fault.shape(exchange, plan);
-    }
-    if (plan.fault.empty() && applies && fault.marks != nullptr && fault.marks(route.endpoint))
-      plan.fault = ScenarioName(scenario.kind);
+    answered = checkpoint(Stage::kArrival);
   }
+  for (const auto& responder : responders_) {
+    if (answered) break;
+    answered = responder->Answer(exchange, checkpoint);
+  }
+  if (!answered && !route.method_allowed) {
+    answered = wrong_method();
+    plain = true;
+  }
+  Plan plan = answered ? std::move(*answered) : route.handler->Answer(exchange, checkpoint);
+  if (!plain && applies && fault.shape != nullptr && !plan.final && plan.fault.empty())
+    fault.shape(exchange, plan);
+  if (!plain && plan.fault.empty() && applies && fault.marks != nullptr &&
+      fault.marks(route.endpoint))
+    plan.fault = ScenarioName(scenario.kind);
   const ProfileTraits& traits = exchange.traits();
   if (plan.kind == Plan::Kind::kBody && plan.body.content_type == "application/json")
     plan.body.content_type = traits.json_type;
-  if (!traits.server_header.empty())
+  const auto& headers = plan.body.headers;
+  const bool own_server = std::any_of(headers.begin(), headers.end(),
+                                      [](const auto& header) { return header.first == "Server"; });
+  if (!traits.server_header.empty() && !own_server)
     response.set_header("Server", std::string(traits.server_header));
-  const std::string_view fault = plan.fault;
-  return {Deliver(std::move(plan), response, connection, stop_), fault};
+  const std::string_view fault_name = plan.fault;
+  return {Deliver(std::move(plan), response, connection, stop_), fault_name};
 }
 
 Server::Server(ServerOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <functional>
 #include <nlohmann/json_fwd.hpp>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -14,6 +15,7 @@
 
 #include "provkit/mockserver/journal.hpp"
 #include "provkit/mockserver/profile.hpp"
+#include "provkit/mockserver/replay.hpp"
 #include "provkit/mockserver/scenario.hpp"
 #include "provkit/mockserver/script.hpp"
 
@@ -98,6 +100,8 @@ struct ServerOptions {
   std::int64_t created = 1700000000;
   /// Sees every journalled request; the command logs with it.
   RequestObserver on_request;
+  /// Answer from recorded exchanges first (see ReplayOptions); unset: generated answers only.
+  std::optional<ReplayOptions> replay;
 };
 
 /// Reads options from a config object; keys as in docs/mockserver.md. Keys left
