@@ -64,15 +64,9 @@ ordered UsageJson(const Usage& usage) {
 
 }  // namespace
 
-ParsedChatRequest ParseChatRequest(std::string_view body) {
+ParsedChatRequest ReadChatRequest(const json& document, bool empty_messages_ok,
+                                  std::string_view missing_messages) {
   ParsedChatRequest parsed;
-  json document;
-  try {
-    document = json::parse(body);
-  } catch (const json::parse_error& error) {
-    parsed.error = std::string("the request body is not valid JSON: ") + error.what();
-    return parsed;
-  }
   if (!document.is_object()) {
     parsed.error = "the request body must be a JSON object";
     return parsed;
@@ -86,8 +80,9 @@ ParsedChatRequest ParseChatRequest(std::string_view body) {
     request.model = model->get<std::string>();
   }
   const auto messages = document.find("messages");
-  if (messages == document.end() || !messages->is_array() || messages->empty()) {
-    parsed.error = "'messages' is required and must be a non-empty array";
+  if (messages == document.end() || !messages->is_array() ||
+      (messages->empty() && !empty_messages_ok)) {
+    parsed.error = std::string(missing_messages);
     return parsed;
   }
   for (const json& message : *messages) {
@@ -178,12 +173,12 @@ std::string CompletionJson(const ChatAnswer& answer) {
 }
 
 ChatEventSource::ChatEventSource(ChatAnswer answer, Profile profile, std::size_t chunk_chars,
-                                 bool include_usage, StreamFault fault)
+                                 bool include_usage, bool role_content_null)
     : answer_(std::move(answer)),
       profile_(profile),
       chunk_chars_(chunk_chars == 0 ? 1 : chunk_chars),
       include_usage_(include_usage),
-      fault_(std::move(fault)),
+      role_content_null_(role_content_null),
       data_prefix_(profile == Profile::kTgi ? "data:" : "data: "),
       since_comment_(profile == Profile::kTgi ? kEventsPerKeepAlive : 0) {
   chunk_prefix_ = R"({"id":")" + answer_.id + R"(","object":"chat.completion.chunk","created":)" +
@@ -235,38 +230,28 @@ bool ChatEventSource::AppendPiece(std::string& out, const std::string& text, std
   return true;
 }
 
-ChatEventSource::Step ChatEventSource::Fault(std::string& out) {
-  fault_done_ = true;
-  switch (fault_.kind) {
-    case ScenarioKind::kStreamDrop:
-      return Step::kDrop;
-    case ScenarioKind::kStreamError:
-      out += data_prefix_;
-      out += fault_.error_payload;
-      out += "\n\n";
-      phase_ = fault_.done_after_error ? Phase::kDone : Phase::kEnd;
-      break;
-    default:
-      out += data_prefix_;
-      switch (fault_.malformed) {
-        case MalformedVariant::kNotJson:
-          out += "this is not JSON";
-          break;
-        case MalformedVariant::kEmpty:
-          break;
-        case MalformedVariant::kTruncated:
-          out += chunk_prefix_ + R"({"content":"trunc)";
-          break;
-        default:
-          out += R"({"object":"chat.completion.chunk","choices":"none"})";
-          break;
-      }
-      out += "\n\n";
-      phase_ = Phase::kDone;
-      break;
-  }
-  ++events_;
-  return Step::kEvent;
+bool ChatEventSource::AtTerminator() const {
+  return phase_ == Phase::kDone || phase_ == Phase::kEnd;
+}
+
+void ChatEventSource::AppendData(std::string& out, std::string_view payload) const {
+  out += data_prefix_;
+  out += payload;
+  out += "\n\n";
+}
+
+std::string ChatEventSource::TruncatedPayload() const {
+  return chunk_prefix_ + R"({"content":"trunc)";
+}
+
+std::string ChatEventSource::WrongShapePayload() const {
+  return R"({"object":"chat.completion.chunk","choices":"none"})";
+}
+
+bool ChatEventSource::PadContent(std::size_t bytes) {
+  huge_ = true;
+  huge_bytes_ = bytes;
+  return true;
 }
 
 ChatEventSource::Step ChatEventSource::Next(std::string& out) {
@@ -277,23 +262,19 @@ ChatEventSource::Step ChatEventSource::Next(std::string& out) {
     out += ": keep-alive\n\n";
     return Step::kPartial;
   }
-  const bool faulty = fault_.kind == ScenarioKind::kStreamDrop ||
-                      fault_.kind == ScenarioKind::kStreamError ||
-                      fault_.kind == ScenarioKind::kMalformed;
-  if (faulty && !fault_done_ && (events_ >= fault_.after_chunks || phase_ == Phase::kDone))
-    return Fault(out);
-
   for (;;) {
     switch (phase_) {
-      case Phase::kComment:
       case Phase::kRole:
-        AppendChunk(out, R"({"role":"assistant","content":""})", {});
+        AppendChunk(out,
+                    role_content_null_ ? R"({"role":"assistant","content":null})"
+                                       : R"({"role":"assistant","content":""})",
+                    {});
         phase_ = Phase::kReasoning;
         break;
       case Phase::kReasoning:
         if (AppendPiece(out, answer_.reasoning, offset_, "reasoning_content")) break;
         offset_ = 0;
-        phase_ = fault_.kind == ScenarioKind::kHuge ? Phase::kHugeContent : Phase::kContent;
+        phase_ = huge_ ? Phase::kHugeContent : Phase::kContent;
         continue;
       case Phase::kContent:
         if (AppendPiece(out, answer_.text, offset_, "content")) break;
@@ -306,7 +287,7 @@ ChatEventSource::Step ChatEventSource::Next(std::string& out) {
         if (first) {
           BeginEvent(out);
           out += R"({"content":")";
-          huge_remaining_ = fault_.huge_bytes;
+          huge_remaining_ = huge_bytes_;
           offset_ = 1;
         }
         const std::size_t count = std::min(huge_remaining_, kHugePieceBytes);
@@ -356,14 +337,12 @@ ChatEventSource::Step ChatEventSource::Next(std::string& out) {
         phase_ = Phase::kDone;
         break;
       case Phase::kDone:
-        out += data_prefix_;
-        out += "[DONE]\n\n";
+        AppendData(out, "[DONE]");
         phase_ = Phase::kEnd;
         break;
       case Phase::kEnd:
         return Step::kEnd;
     }
-    ++events_;
     ++since_comment_;
     return Step::kEvent;
   }

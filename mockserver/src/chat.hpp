@@ -3,11 +3,13 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "plan.hpp"
 #include "provkit/mockserver/profile.hpp"
 #include "provkit/mockserver/scenario.hpp"
 #include "provkit/mockserver/script.hpp"
@@ -24,12 +26,15 @@ struct ChatRequest {
   long long prompt_words = 0;
 };
 
-/// Parses a request body; on failure `error` says why (answered with 400).
+/// Reads a request body already parsed as JSON; on failure `error` says why (answered with 400).
 struct ParsedChatRequest {
   ChatRequest request;
   std::string error;
 };
-ParsedChatRequest ParseChatRequest(std::string_view body);
+/// `empty_messages_ok`: accept `"messages": []` (llama.cpp), else it is refused like a missing
+/// `messages`, whose message is `missing_messages`.
+ParsedChatRequest ReadChatRequest(const nlohmann::json& document, bool empty_messages_ok,
+                                  std::string_view missing_messages);
 
 /// The answer as sent, with defaults filled in.
 struct ChatAnswer {
@@ -49,37 +54,23 @@ ChatAnswer MakeAnswer(const ChatRequest& request, const Reply& reply, std::strin
 /// The non-streaming chat.completion object.
 std::string CompletionJson(const ChatAnswer& answer);
 
-/// What a stream does instead of ending normally.
-struct StreamFault {
-  ScenarioKind kind = ScenarioKind::kHealthy;  ///< kStreamDrop, kStreamError, kMalformed or kHuge.
-  int after_chunks = 0;
-  std::string error_payload;  ///< kStreamError: the envelope.
-  bool done_after_error = false;
-  MalformedVariant malformed = MalformedVariant::kNotJson;
-  std::size_t huge_bytes = 0;  ///< kHuge: the content of one event.
-};
-
-/// Produces the SSE events of one streamed answer, lazily, so streams of any
-/// length cost constant memory.
-class ChatEventSource {
+/// The SSE events of one streamed chat completion, produced lazily, so streams of any length
+/// cost constant memory.
+class ChatEventSource final : public EventSource {
  public:
-  enum class Step {
-    kEvent,    ///< A whole data event was appended.
-    kPartial,  ///< Part of a (huge) data event, or a comment line was appended.
-    kDrop,     ///< Close the connection now.
-    kEnd,      ///< The stream is complete.
-  };
-
+  /// `role_content_null`: the first chunk says "content": null (llama.cpp) instead of "".
   ChatEventSource(ChatAnswer answer, Profile profile, std::size_t chunk_chars, bool include_usage,
-                  StreamFault fault);
+                  bool role_content_null);
 
-  /// Appends the next event (or piece) to `out`.
-  Step Next(std::string& out);
-  int events() const { return events_; }
+  Step Next(std::string& out) override;
+  bool AtTerminator() const override;
+  void AppendData(std::string& out, std::string_view payload) const override;
+  std::string TruncatedPayload() const override;
+  std::string WrongShapePayload() const override;
+  bool PadContent(std::size_t bytes) override;
 
  private:
   enum class Phase {
-    kComment,
     kRole,
     kReasoning,
     kContent,
@@ -97,21 +88,20 @@ class ChatEventSource {
   /// Appends the next piece of `text` from `offset`; false when nothing is left.
   bool AppendPiece(std::string& out, const std::string& text, std::size_t& offset,
                    std::string_view key);
-  Step Fault(std::string& out);
 
   ChatAnswer answer_;
   Profile profile_;
   std::size_t chunk_chars_;
   bool include_usage_;
-  StreamFault fault_;
+  bool role_content_null_;
   std::string data_prefix_;
   std::string chunk_prefix_;
   Phase phase_ = Phase::kRole;
   std::size_t offset_ = 0;
   std::size_t tool_ = 0;
-  int events_ = 0;
   int since_comment_ = 0;
-  bool fault_done_ = false;
+  std::size_t huge_bytes_ = 0;
+  bool huge_ = false;
   std::size_t huge_remaining_ = 0;
 };
 

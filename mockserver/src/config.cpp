@@ -267,6 +267,8 @@ ServerOptions OptionsFromJson(const nlohmann::json& value, ServerOptions default
       "max_header_bytes", static_cast<long long>(options.max_header_bytes), 1, kBig));
   options.listen_delay = std::chrono::duration_cast<std::chrono::milliseconds>(
       reader.Millis("listen_delay_ms", options.listen_delay));
+  options.model_load_time = std::chrono::duration_cast<std::chrono::milliseconds>(
+      reader.Millis("model_load_ms", options.model_load_time));
   options.created = reader.Integer("created", options.created, 0, kBig);
   reader.RejectUnknownKeys();
   ValidateOptions(options);

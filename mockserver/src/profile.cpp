@@ -7,8 +7,9 @@ namespace {
 constexpr ProfileInfo kProfiles[] = {
     {Profile::kOpenAi, "openai", "plain OpenAI shapes (default)"},
     {Profile::kLlamaCpp, "llama.cpp",
-     "503 'Loading model' health, models[] and meta beside data[], router status, no [DONE] after "
-     "a stream error"},
+     "as recorded from llama-server: every endpoint 503 'Loading model' while loading, any model "
+     "name with one model, router mode (status, load on request), no [DONE] after a stream "
+     "error"},
     {Profile::kVllm, "vllm",
      "port closed while loading, empty 200 health, 'The model `X` does not exist.', [DONE] after a "
      "stream error"},
@@ -20,7 +21,8 @@ constexpr ProfileInfo kProfiles[] = {
      "'data:' without a space, keep-alive comments, {\"error\",\"error_type\"} errors, any model "
      "name accepted"},
     {Profile::kLmStudio, "lmstudio",
-     "no /health, plain-string {\"error\":\"...\"} errors, 'No models loaded'"},
+     "unknown endpoints, /health included, answer 200 {\"error\":\"Unexpected endpoint...\"}, "
+     "plain-string errors, 'No models loaded'"},
 };
 
 }  // namespace

@@ -1,6 +1,7 @@
 // Profile-shaped answers: health, listings, error envelopes, and the malformed and huge variants.
 #include "responses.hpp"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "json_util.hpp"
@@ -12,6 +13,9 @@ using json = nlohmann::ordered_json;
 
 constexpr std::string_view kLoadingEnvelope =
     R"({"error":{"code":503,"message":"Loading model","type":"unavailable_error"}})";
+// As llama.cpp sends it (its middleware writes message, type, code in this order).
+constexpr std::string_view kLlamaCppLoadingEnvelope =
+    R"({"error":{"message":"Loading model","type":"unavailable_error","code":503}})";
 constexpr std::size_t kPieceBytes = 64 * 1024;
 
 std::string OwnedBy(Profile profile, const Model& model) {
@@ -39,6 +43,11 @@ Body JsonBody(int status, const json& value) {
   return {status, "application/json", value.dump(-1, ' ', false, json::error_handler_t::replace)};
 }
 
+// llama.cpp's middleware errors (loading, API key, unknown path) put code last.
+Body LlamaCppMiddlewareError(int status, std::string_view message, std::string_view type) {
+  return JsonBody(status, {{"error", {{"message", message}, {"type", type}, {"code", status}}}});
+}
+
 json LlamaCppMeta() {
   return {{"vocab_type", 2}, {"n_vocab", 151936},        {"n_ctx_train", 40960},
           {"n_embd", 2560},  {"n_params", 4022468096LL}, {"size", 2497280256LL}};
@@ -64,15 +73,11 @@ json LlamaCppModelsEntry(const std::string& id) {
             {"quantization_level", ""}}}};
 }
 
-json ListingEntry(Profile profile, const Model& model, bool loading, std::int64_t created) {
+json ListingEntry(Profile profile, const Model& model, std::int64_t created) {
   json entry = {{"id", model.id}, {"object", "model"}};
   if (profile != Profile::kLmStudio) entry["created"] = created;
   entry["owned_by"] = OwnedBy(profile, model);
   switch (profile) {
-    case Profile::kLlamaCpp:
-      entry["meta"] = loading ? json(nullptr) : LlamaCppMeta();
-      if (!model.status.empty()) entry["status"] = {{"value", model.status}};
-      break;
     case Profile::kVllm:
     case Profile::kVllmLegacy:
       entry["root"] = model.id;
@@ -83,6 +88,32 @@ json ListingEntry(Profile profile, const Model& model, bool loading, std::int64_
     default:
       break;
   }
+  return entry;
+}
+
+// One model loaded: as recorded from llama-server (aliases, tags, meta).
+json LlamaCppEntry(const Model& model, std::int64_t created) {
+  return {{"id", model.id},        {"aliases", {model.id}},
+          {"tags", json::array()}, {"object", "model"},
+          {"created", created},    {"owned_by", OwnedBy(Profile::kLlamaCpp, model)},
+          {"meta", LlamaCppMeta()}};
+}
+
+// Router mode: a status per model, meta once it is loaded (llama.cpp server-models.cpp).
+json LlamaCppRouterEntry(const Model& model, std::int64_t created) {
+  json entry = {{"id", model.id},
+                {"aliases", json::array()},
+                {"tags", json::array()},
+                {"object", "model"},
+                {"owned_by", OwnedBy(Profile::kLlamaCpp, model)},
+                {"created", created}};
+  if (!model.status.empty()) {
+    entry["status"] = {{"value", model.status}, {"args", {"llama-server", "--alias", model.id}}};
+  }
+  entry["architecture"] = {{"input_modalities", {"text"}}, {"output_modalities", {"text"}}};
+  entry["source"] = "models_dir";
+  entry["can_remove"] = false;
+  if (model.status.empty() || model.status == "loaded") entry["meta"] = LlamaCppMeta();
   return entry;
 }
 
@@ -141,7 +172,11 @@ std::string StreamErrorPayload(Profile profile, std::string_view message) {
   if (profile == Profile::kVllm || profile == Profile::kVllmLegacy) type = "InternalServerError";
   if (profile == Profile::kOllama) type = "api_error";
   if (profile == Profile::kTgi) type = "generation";
-  return ErrorAnswer(profile, 500, message, type).text;
+  const Body body = ErrorAnswer(profile, 500, message, type);
+  if (profile != Profile::kVllmLegacy) return body.text;
+  // Older vLLM nests even its flat envelope in a stream: {"error": ErrorResponse.model_dump()}
+  // (vllm/entrypoints/openai/serving_engine.py, create_streaming_error_response).
+  return R"({"error":)" + body.text + "}";
 }
 
 bool DoneAfterStreamError(Profile profile) {
@@ -167,8 +202,9 @@ Body HealthOk(Profile profile) {
 Body HealthLoading(Profile profile) {
   switch (profile) {
     case Profile::kOpenAi:
-    case Profile::kLlamaCpp:
       return {503, "application/json", std::string(kLoadingEnvelope)};
+    case Profile::kLlamaCpp:
+      return {503, "application/json", std::string(kLlamaCppLoadingEnvelope)};
     case Profile::kVllm:
     case Profile::kVllmLegacy:
       return {503, "", ""};
@@ -188,7 +224,7 @@ Body NotFound(Profile profile, std::string_view method, std::string_view path) {
       return ErrorAnswer(profile, 404, "Unknown request URL: " + request, "invalid_request_error",
                          "unknown_url");
     case Profile::kLlamaCpp:
-      return ErrorAnswer(profile, 404, "File Not Found", "not_found_error");
+      return LlamaCppMiddlewareError(404, "File Not Found", "not_found_error");
     case Profile::kVllm:
     case Profile::kVllmLegacy:
       return {404, "application/json", R"({"detail":"Not Found"})"};
@@ -197,23 +233,22 @@ Body NotFound(Profile profile, std::string_view method, std::string_view path) {
     case Profile::kTgi:
       return {404, "", ""};
     case Profile::kLmStudio:
-      return ErrorAnswer(profile, 404, "Unexpected endpoint or method. (" + request + ")", "");
+      // 200, not 404: LM Studio answers every unknown endpoint, /health included, this way.
+      return ErrorAnswer(profile, 200, "Unexpected endpoint or method. (" + request + ")", "");
   }
   return {};
 }
 
 Body Root(Profile profile) {
   if (profile == Profile::kOllama) return {200, "text/plain; charset=utf-8", "Ollama is running"};
-  if (profile == Profile::kLlamaCpp) {
-    return {200, "text/html; charset=utf-8",
-            "<!doctype html><html><head><title>llama.cpp</title></head></html>"};
-  }
+  // llama.cpp serves its web UI at / only when built with it; recorded without: 404.
   return NotFound(profile, "GET", "/");
 }
 
 Body ChatLoading(Profile profile) {
-  if (profile == Profile::kOpenAi || profile == Profile::kLlamaCpp) {
-    return {503, "application/json", std::string(kLoadingEnvelope)};
+  if (profile == Profile::kOpenAi) return {503, "application/json", std::string(kLoadingEnvelope)};
+  if (profile == Profile::kLlamaCpp) {
+    return {503, "application/json", std::string(kLlamaCppLoadingEnvelope)};
   }
   return ErrorAnswer(profile, 503, "Loading model", "unavailable_error");
 }
@@ -225,6 +260,7 @@ Body ModelNotFound(Profile profile, std::string_view model) {
       return JsonBody(404, {{"error",
                              {{"message", "model " + quoted + " not found"},
                               {"type", "invalid_request_error"},
+                              {"param", nullptr},
                               {"code", "model_not_found"}}}});
     case Profile::kLlamaCpp:
       return ErrorAnswer(profile, 400, "model " + quoted + " not found", "invalid_request_error");
@@ -262,22 +298,86 @@ Body ModelNotLoaded(Profile profile, std::string_view model, std::string_view st
                      "unavailable_error");
 }
 
-std::string Listing(Profile profile, const std::vector<Model>& models, bool loading,
-                    std::int64_t created) {
-  json listing = {{"object", "list"}};
+bool RouterMode(const std::vector<Model>& models) {
+  return std::any_of(models.begin(), models.end(),
+                     [](const Model& model) { return !model.status.empty(); });
+}
+
+std::string Listing(Profile profile, const std::vector<Model>& models, std::int64_t created) {
+  json listing;
+  if (profile == Profile::kLlamaCpp) {
+    json data = json::array();
+    if (RouterMode(models)) {
+      for (const Model& model : models) data.push_back(LlamaCppRouterEntry(model, created));
+      listing["data"] = std::move(data);
+      listing["object"] = "list";
+      return listing.dump();
+    }
+    json entries = json::array();
+    for (const Model& model : models) {
+      entries.push_back(LlamaCppModelsEntry(model.id));
+      data.push_back(LlamaCppEntry(model, created));
+    }
+    listing["models"] = std::move(entries);
+    listing["object"] = "list";
+    listing["data"] = std::move(data);
+    return listing.dump();
+  }
+  listing["object"] = "list";
   json data = json::array();
-  for (const Model& model : models) data.push_back(ListingEntry(profile, model, loading, created));
+  for (const Model& model : models) data.push_back(ListingEntry(profile, model, created));
   if (profile == Profile::kOllama && models.empty()) {
     listing["data"] = nullptr;
   } else {
     listing["data"] = std::move(data);
   }
-  if (profile == Profile::kLlamaCpp) {
-    json entries = json::array();
-    for (const Model& model : models) entries.push_back(LlamaCppModelsEntry(model.id));
-    listing["models"] = std::move(entries);
-  }
   return listing.dump();
+}
+
+Body AuthError(Profile profile, int status) {
+  if (profile == Profile::kLlamaCpp)
+    return LlamaCppMiddlewareError(status, "Invalid API Key", "authentication_error");
+  return ErrorAnswer(profile, status, "Invalid API key", "authentication_error", "invalid_api_key");
+}
+
+Body LlamaCppProps(std::string_view model) {
+  const json props = {
+      {"default_generation_settings",
+       {{"params", {{"temperature", 0.8}, {"top_k", 40}, {"top_p", 0.95}, {"n_predict", -1}}},
+        {"n_ctx", 4096}}},
+      {"total_slots", 1},
+      {"model_alias", model},
+      {"model_ftype", "all F32"},
+      {"model_path", "models/" + std::string(model) + ".gguf"},
+      {"modalities", {{"vision", false}, {"video", false}, {"audio", false}}},
+      {"media_marker", "<__media__>"},
+      {"endpoint_slots", true},
+      {"endpoint_props", false},
+      {"endpoint_metrics", false},
+      {"ui", false},
+      {"ui_settings", json::object()},
+      {"chat_template", ""},
+      {"chat_template_caps", json::object()},
+      {"bos_token", "<s>"},
+      {"eos_token", "</s>"},
+      {"build_info", "provkit-mock"},
+      {"is_sleeping", false},
+      {"cors_proxy_enabled", false}};
+  return JsonBody(200, props);
+}
+
+Body LlamaCppNotSupported(std::string_view message) {
+  return JsonBody(
+      501, {{"error", {{"code", 501}, {"message", message}, {"type", "not_supported_error"}}}});
+}
+
+Body LlamaCppPreflight(std::string_view origin) {
+  Body body{200, "text/html", ""};
+  body.headers = {{"Access-Control-Allow-Origin", std::string(origin)},
+                  {"Access-Control-Allow-Credentials", "true"},
+                  {"Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS"},
+                  {"Access-Control-Allow-Headers", "*"}};
+  return body;
 }
 
 Body MalformedAnswer(MalformedVariant variant, Endpoint endpoint, const Body& normal) {
@@ -321,7 +421,7 @@ HugeBody HugeBody::Listing(const std::vector<Model>& models, std::int64_t create
   body.prefix_ = R"({"object":"list","data":[)";
   for (std::size_t i = 0; i < models.size(); ++i) {
     if (i > 0) body.prefix_ += ',';
-    body.prefix_ += ListingEntry(Profile::kOpenAi, models[i], false, created).dump();
+    body.prefix_ += ListingEntry(Profile::kOpenAi, models[i], created).dump();
   }
   body.filler_index_ = models.empty() ? 0 : 1;
   body.suffix_ = "]}";

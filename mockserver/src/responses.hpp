@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "provkit/mockserver/config.hpp"
@@ -18,6 +19,7 @@ struct Body {
   int status = 200;
   std::string content_type = "application/json";
   std::string text;
+  std::vector<std::pair<std::string, std::string>> headers;  ///< Sent beside Content-Type.
 };
 
 /// An error envelope in the profile's shape: nested {"error":{...}} (openai,
@@ -43,10 +45,23 @@ Body NoModelLoaded(Profile profile, std::string_view model);
 /// A router-mode model whose status is not "loaded".
 Body ModelNotLoaded(Profile profile, std::string_view model, std::string_view status);
 
-/// The models listing of `models` (already filtered) in the profile's shape;
-/// `loading` makes llama.cpp report meta: null.
-std::string Listing(Profile profile, const std::vector<Model>& models, bool loading,
-                    std::int64_t created);
+/// The models listing of `models` (already filtered) in the profile's shape. llama.cpp has two:
+/// one model loaded (models[] beside data[], meta per entry), and router mode (any model has a
+/// status: status per entry, meta for loaded ones only).
+std::string Listing(Profile profile, const std::vector<Model>& models, std::int64_t created);
+
+/// Whether `models` put the llama.cpp profile in router mode (some model has a status).
+bool RouterMode(const std::vector<Model>& models);
+
+/// The 401 (or `status`) for a missing or wrong API key.
+Body AuthError(Profile profile, int status);
+
+/// llama.cpp's GET /props for `model`.
+Body LlamaCppProps(std::string_view model);
+/// llama.cpp's answer to an endpoint it was started without (/metrics without --metrics).
+Body LlamaCppNotSupported(std::string_view message);
+/// llama.cpp's answer to a CORS preflight from `origin`.
+Body LlamaCppPreflight(std::string_view origin);
 
 /// The malformed variant of a normal body for `endpoint`.
 Body MalformedAnswer(MalformedVariant variant, Endpoint endpoint, const Body& normal);

@@ -153,6 +153,7 @@ TEST(ChatTest, IntervalAndFirstChunkDelayPaceTheStream) {
   EXPECT_GE(std::chrono::steady_clock::now() - started, 190ms);
 }
 
+// As api.openai.com answers: model_not_found with "param": null (issue 14).
 TEST(ChatTest, UnknownModelIs404WithAnErrorEnvelope) {
   RecordProperty("clause", "W3");
   Server server(WithModel("m1"));
@@ -163,7 +164,7 @@ TEST(ChatTest, UnknownModelIs404WithAnErrorEnvelope) {
   EXPECT_EQ(
       json::parse(response->body),
       json::parse(
-          R"({"error":{"message":"model 'nope' not found","type":"invalid_request_error","code":"model_not_found"}})"));
+          R"({"error":{"message":"model 'nope' not found","type":"invalid_request_error","param":null,"code":"model_not_found"}})"));
 }
 
 TEST(ChatTest, MalformedJsonAndMissingMessagesAre400WithEnvelopes) {

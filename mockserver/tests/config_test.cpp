@@ -41,6 +41,7 @@ constexpr char kExample[] = R"({
   "max_request_bytes": 1048576,
   "max_header_bytes": 16384,
   "listen_delay_ms": 0,
+  "model_load_ms": 1500,
   "created": 1712345678
 })";
 
@@ -72,6 +73,7 @@ TEST(ConfigTest, TheDocumentedExampleParses) {
   EXPECT_EQ(options.keep_alive_timeout, 10s);
   EXPECT_EQ(options.journal_size, 2000u);
   EXPECT_EQ(options.created, 1712345678);
+  EXPECT_EQ(options.model_load_time, std::chrono::milliseconds(1500));
 }
 
 TEST(ConfigTest, KeysLeftOutKeepTheDefaults) {

@@ -95,9 +95,41 @@ class RawConnection {
     return reply;
   }
 
+  // Reads one response with a Content-Length body (none for HEAD); its status line, or empty
+  // when the connection closed or kAnswerBudget ran out first.
+  std::string ReadResponse(bool head) {
+    const auto deadline = std::chrono::steady_clock::now() + kAnswerBudget;
+    for (;;) {
+      const std::size_t end = pending_.find("\r\n\r\n");
+      if (end != std::string::npos) {
+        const std::size_t at = pending_.find("Content-Length: ");
+        std::size_t length = 0;
+        if (!head && at != std::string::npos && at < end)
+          length = std::stoul(pending_.substr(at + 16, pending_.find("\r\n", at) - at - 16));
+        if (pending_.size() >= end + 4 + length) {
+          std::string status = pending_.substr(0, pending_.find("\r\n"));
+          pending_.erase(0, end + 4 + length);
+          return status;
+        }
+      }
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      pollfd poll_fd{.fd = fd_, .events = POLLIN, .revents = 0};
+      const int ready = left.count() > 0 ? ::poll(&poll_fd, 1, static_cast<int>(left.count())) : 0;
+      if (ready < 0 && errno == EINTR) continue;
+      if (ready <= 0) return {};
+      char buffer[4096];
+      const ssize_t got = ::recv(fd_, buffer, sizeof buffer, 0);
+      if (got < 0 && errno == EINTR) continue;
+      if (got <= 0) return {};
+      pending_.append(buffer, static_cast<std::size_t>(got));
+    }
+  }
+
  private:
   int fd_;
   bool connected_ = false;
+  std::string pending_;
 };
 
 // Sends `request` on a fresh connection and returns the reply.
@@ -287,6 +319,57 @@ TEST(HttpFrontTest, KeepsServingOthersWhileBadConnectionsAreHeldOpen) {
   // The stalled connections and the client's are all open at once.
   EXPECT_GE(server.connections_open(), 4u);
   held.clear();
+  ExpectServing(server);
+}
+
+// cpp-httplib 0.11 reads no body on GET: a probe sending one would pass R11 unseen, and the unread
+// bytes would turn the next request on the connection into a 400. The mock reads and journals it.
+TEST(HttpFrontTest, BodiesOfGetAndHeadAreReadJournalledAndKeepTheConnectionInStep) {
+  RecordProperty("clause", "R11");
+  Server server;
+  RawConnection connection(server.port());
+  ASSERT_TRUE(connection.connected());
+  // Larger than cpp-httplib's 4 KiB read buffer: unread, its tail would be the next "request".
+  const std::string prompt = R"({"prompt":")" + Repeat('p', 10000) + R"("})";
+  const std::string requests[] = {
+      "GET /health HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " +
+          std::to_string(prompt.size()) + "\r\n\r\n" + prompt,
+      "HEAD /v1/models HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc",
+      "GET /v1/models HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n",
+      "GET /health HTTP/1.1\r\nHost: x\r\n\r\n",
+  };
+  for (const std::string& request : requests) {
+    ASSERT_TRUE(connection.Send(request));
+    EXPECT_EQ(connection.ReadResponse(request.starts_with("HEAD")), "HTTP/1.1 200 OK")
+        << request.substr(0, 40);
+  }
+
+  const std::vector<JournalEntry> journal = server.journal();
+  ASSERT_EQ(journal.size(), 4u);
+  EXPECT_EQ(journal[0].method, "GET");
+  EXPECT_EQ(journal[0].path, "/health");
+  EXPECT_EQ(journal[0].body, prompt);
+  EXPECT_EQ(journal[1].method, "HEAD");
+  EXPECT_EQ(journal[1].body, "abc");
+  EXPECT_EQ(journal[2].method, "GET");
+  EXPECT_EQ(journal[2].body, "hello world");
+  EXPECT_EQ(journal[3].body, "");
+  for (const JournalEntry& entry : journal) {
+    EXPECT_EQ(entry.connection_id, journal[0].connection_id);
+    EXPECT_EQ(entry.status, 200);
+  }
+}
+
+TEST(HttpFrontTest, OversizedGetBodyAnswers413) {
+  ServerOptions options;
+  options.max_request_bytes = 1024;
+  Server server(options);
+  const Reply reply =
+      Exchange(server, "GET /health HTTP/1.1\r\nHost: x\r\nContent-Length: 4096\r\n\r\n" +
+                           Repeat('b', 4096));
+  ASSERT_FALSE(reply.timed_out);
+  EXPECT_EQ(reply.status_line, "HTTP/1.1 413 Payload Too Large");
   ExpectServing(server);
 }
 

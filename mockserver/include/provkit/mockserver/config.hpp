@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <functional>
 #include <nlohmann/json_fwd.hpp>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -14,6 +15,7 @@
 
 #include "provkit/mockserver/journal.hpp"
 #include "provkit/mockserver/profile.hpp"
+#include "provkit/mockserver/replay.hpp"
 #include "provkit/mockserver/scenario.hpp"
 #include "provkit/mockserver/script.hpp"
 
@@ -49,7 +51,10 @@ struct Model {
   std::string id;
   /// llama.cpp router mode load state: "unloaded", "loading", "loaded", "sleeping"
   /// or "failed"; listed as status.value by the llama.cpp profile. Empty: no
-  /// status field. Chat requests for a model whose status is not "loaded" answer 503.
+  /// status field. A model with a status puts the llama.cpp profile in router mode, where a
+  /// chat request naming a model that is not "loaded" loads it first (ServerOptions::
+  /// model_load_time) and POST /models/load and /models/unload change the status; the other
+  /// profiles answer chat requests for a model that is not "loaded" with 503.
   std::string status;
   std::string owned_by;  ///< Empty: the profile's owner ("llamacpp", "vllm", ...).
 
@@ -88,11 +93,15 @@ struct ServerOptions {
   /// meanwhile connections are refused. The vllm profile with a timed loading
   /// scenario delays listening by the loading time on its own.
   std::chrono::milliseconds listen_delay{0};
+  /// llama.cpp router mode: how long loading a model takes (status "loading", then "loaded").
+  std::chrono::milliseconds model_load_time{200};
   /// The `created` time stamp of listed models and completions (fixed, so answers are
   /// reproducible).
   std::int64_t created = 1700000000;
   /// Sees every journalled request; the command logs with it.
   RequestObserver on_request;
+  /// Answer from recorded exchanges first (see ReplayOptions); unset: generated answers only.
+  std::optional<ReplayOptions> replay;
 };
 
 /// Reads options from a config object; keys as in docs/mockserver.md. Keys left

@@ -1,0 +1,306 @@
+// Faults: what each scenario does to an exchange, one table entry per scenario.
+#include "faults.hpp"
+
+#include <algorithm>
+
+#include "models.hpp"
+#include "responses.hpp"
+
+namespace provkit::mock {
+namespace {
+
+using std::chrono::steady_clock;
+
+bool Health(Endpoint endpoint) { return endpoint == Endpoint::kHealth; }
+bool Models(Endpoint endpoint) { return endpoint == Endpoint::kModels; }
+bool Chat(Endpoint endpoint) { return endpoint == Endpoint::kChat; }
+bool ModelsOrChat(Endpoint endpoint) { return Models(endpoint) || Chat(endpoint); }
+bool HealthOrChat(Endpoint endpoint) { return Health(endpoint) || Chat(endpoint); }
+bool Every(Endpoint /*endpoint*/) { return true; }
+
+std::string_view Name(ScenarioKind kind) { return ScenarioName(kind); }
+
+Plan Answered(Body body, ScenarioKind kind) {
+  Plan plan = Plan::Of(std::move(body), true);
+  plan.fault = Name(kind);
+  return plan;
+}
+
+/// A stream that ends in a fault after `after` events (or just before its terminator).
+class FaultyStream final : public EventSource {
+ public:
+  enum class Ending { kDrop, kErrorEvent, kBadEvent };
+
+  FaultyStream(std::shared_ptr<EventSource> inner, Ending ending, int after, std::string payload,
+               bool done_after)
+      : inner_(std::move(inner)),
+        ending_(ending),
+        after_(after),
+        payload_(std::move(payload)),
+        done_after_(done_after) {}
+
+  Step Next(std::string& out) override {
+    if (phase_ == Phase::kEnd) return Step::kEnd;
+    if (phase_ == Phase::kDone) {
+      inner_->AppendData(out, "[DONE]");
+      phase_ = Phase::kEnd;
+      return Step::kEvent;
+    }
+    if (events_ >= after_ || inner_->AtTerminator()) {
+      switch (ending_) {
+        case Ending::kDrop:
+          phase_ = Phase::kEnd;
+          return Step::kDrop;
+        case Ending::kErrorEvent:
+          inner_->AppendData(out, payload_);
+          phase_ = done_after_ ? Phase::kDone : Phase::kEnd;
+          return Step::kEvent;
+        case Ending::kBadEvent:
+          inner_->AppendData(out, payload_);
+          phase_ = Phase::kDone;
+          return Step::kEvent;
+      }
+    }
+    const Step step = inner_->Next(out);
+    if (step == Step::kEvent) ++events_;
+    return step;
+  }
+  bool AtTerminator() const override { return phase_ != Phase::kInner; }
+  void AppendData(std::string& out, std::string_view payload) const override {
+    inner_->AppendData(out, payload);
+  }
+  std::string TruncatedPayload() const override { return inner_->TruncatedPayload(); }
+  std::string WrongShapePayload() const override { return inner_->WrongShapePayload(); }
+  std::optional<std::chrono::microseconds> NextDelay() const override {
+    return inner_->NextDelay();
+  }
+
+ private:
+  enum class Phase { kInner, kDone, kEnd };
+  std::shared_ptr<EventSource> inner_;
+  Ending ending_;
+  int after_;
+  std::string payload_;
+  bool done_after_;
+  Phase phase_ = Phase::kInner;
+  int events_ = 0;
+};
+
+// loading: the server is not ready yet; it turns healthy after its time or its health requests.
+bool LoadingCounts(const Scenario& scenario, Endpoint endpoint) {
+  return Health(endpoint) && (scenario.endpoint == Endpoint::kAll || Health(scenario.endpoint));
+}
+bool LoadingOver(const Scenario& scenario, steady_clock::duration elapsed, int counted) {
+  return (scenario.loading_time.count() > 0 && elapsed >= scenario.loading_time) ||
+         (scenario.loading_requests > 0 && counted >= scenario.loading_requests);
+}
+std::optional<Plan> LoadingAnswer(const Exchange& exchange, Stage stage) {
+  if (exchange.traits().loading_blocks_everything) {
+    if (stage != Stage::kArrival || !exchange.served()) return std::nullopt;
+    return Answered(ChatLoading(exchange.profile()), ScenarioKind::kLoading);
+  }
+  if (stage != Stage::kValidated) return std::nullopt;
+  if (Health(exchange.endpoint()))
+    return Answered(HealthLoading(exchange.profile()), ScenarioKind::kLoading);
+  if (Chat(exchange.endpoint()))
+    return Answered(ChatLoading(exchange.profile()), ScenarioKind::kLoading);
+  return std::nullopt;
+}
+
+// no-health: /health answers the profile's 404, as on Ollama.
+std::optional<Plan> NoHealthAnswer(const Exchange& exchange, Stage stage) {
+  if (stage != Stage::kValidated || !Health(exchange.endpoint())) return std::nullopt;
+  const auto& request = exchange.request();
+  return Answered(NotFound(exchange.profile(), request.method, request.path),
+                  ScenarioKind::kNoHealth);
+}
+
+// missing-model: the listing leaves models out; chat answers model-not-found for them.
+bool Hidden(const Scenario& scenario, const std::string& id) {
+  const auto& hidden = scenario.hidden_models;
+  return hidden.empty() || std::find(hidden.begin(), hidden.end(), id) != hidden.end();
+}
+std::optional<Plan> MissingModelAnswer(const Exchange& exchange, Stage stage) {
+  const Scenario& scenario = exchange.scenario();
+  if (stage == Stage::kValidated && Models(exchange.endpoint())) {
+    std::vector<Model> listed;
+    for (const Model& model : *exchange.snapshot().models) {
+      if (!Hidden(scenario, model.id)) listed.push_back(model);
+    }
+    Body body{200, std::string(exchange.traits().json_type),
+              Listing(exchange.profile(), listed, exchange.options().created)};
+    return Answered(std::move(body), ScenarioKind::kMissingModel);
+  }
+  if (stage == Stage::kResolved && Chat(exchange.endpoint()) && !AcceptsAnyModel(exchange) &&
+      Hidden(scenario, exchange.resolved_model())) {
+    return Answered(ModelNotFound(exchange.profile(), exchange.resolved_model()),
+                    ScenarioKind::kMissingModel);
+  }
+  return std::nullopt;
+}
+
+// models-error: the listing answers an error status.
+std::optional<Plan> ModelsErrorAnswer(const Exchange& exchange, Stage stage) {
+  if (stage != Stage::kValidated || !Models(exchange.endpoint())) return std::nullopt;
+  const int status = exchange.scenario().status == 0 ? 500 : exchange.scenario().status;
+  return Answered(ErrorAnswer(exchange.profile(), status, "simulated failure of the models listing",
+                              "server_error"),
+                  ScenarioKind::kModelsError);
+}
+
+// auth: requests without the API key are refused; /health stays open unless confined to it.
+// llama.cpp takes the key as "Authorization: Bearer K", as a bare "Authorization: K" and as
+// "X-Api-Key: K" (recorded); the others as a bearer token only.
+bool Authorized(const Exchange& exchange, const std::string& token) {
+  const std::string authorization = exchange.request().get_header_value("Authorization");
+  if (authorization == "Bearer " + token) return true;
+  if (!exchange.traits().lenient_api_key) return false;
+  return authorization == token || exchange.request().get_header_value("X-Api-Key") == token;
+}
+std::optional<Plan> AuthAnswer(const Exchange& exchange, Stage stage) {
+  const Scenario& scenario = exchange.scenario();
+  if (stage != Stage::kArrival) return std::nullopt;
+  if (Health(exchange.endpoint()) && !Health(scenario.endpoint)) return std::nullopt;
+  if (Authorized(exchange, scenario.token)) return std::nullopt;
+  const int status = scenario.status == 0 ? 401 : scenario.status;
+  return Answered(AuthError(exchange.profile(), status), ScenarioKind::kAuth);
+}
+
+// hang: the request is read and never answered; the connection is closed after `hold`.
+std::optional<Plan> HangAnswer(const Exchange& exchange, Stage stage) {
+  if (stage != Stage::kArrival) return std::nullopt;
+  Plan plan;
+  plan.kind = Plan::Kind::kHang;
+  plan.hold = exchange.scenario().hold;
+  plan.fault = Name(ScenarioKind::kHang);
+  return plan;
+}
+
+// trickle: the normal answer, one body byte every `trickle_interval`, cut after `hold`.
+void TrickleShape(const Exchange& exchange, Plan& plan) {
+  if (plan.kind != Plan::Kind::kBody && plan.kind != Plan::Kind::kStream) return;
+  plan.trickle = Plan::Trickle{exchange.scenario().trickle_interval, exchange.scenario().hold};
+}
+
+// malformed: bodies that are not JSON or have the wrong shape; streams get one bad event.
+void MalformedShape(const Exchange& exchange, Plan& plan) {
+  const Scenario& scenario = exchange.scenario();
+  if (plan.kind == Plan::Kind::kBody) {
+    plan.body = MalformedAnswer(scenario.malformed, exchange.endpoint(), plan.body);
+    return;
+  }
+  if (plan.kind != Plan::Kind::kStream) return;
+  std::string payload;
+  switch (scenario.malformed) {
+    case MalformedVariant::kNotJson:
+      payload = "this is not JSON";
+      break;
+    case MalformedVariant::kEmpty:
+      break;
+    case MalformedVariant::kTruncated:
+      payload = plan.stream->TruncatedPayload();
+      break;
+    default:
+      payload = plan.stream->WrongShapePayload();
+      break;
+  }
+  plan.stream = std::make_shared<FaultyStream>(plan.stream, FaultyStream::Ending::kBadEvent,
+                                               scenario.after_chunks, std::move(payload), true);
+}
+
+// stream-drop: a stream is cut after `after_chunks` events, a plain chat answer after half.
+void StreamDropShape(const Exchange& exchange, Plan& plan) {
+  if (!Chat(exchange.endpoint())) return;
+  if (plan.kind == Plan::Kind::kStream) {
+    plan.stream = std::make_shared<FaultyStream>(plan.stream, FaultyStream::Ending::kDrop,
+                                                 exchange.scenario().after_chunks, "", false);
+  } else if (plan.kind == Plan::Kind::kBody) {
+    plan.cut_half = true;
+  }
+}
+
+// stream-error: an error envelope as a stream event; a plain chat request answers 500.
+bool Streaming(const Exchange& exchange) {
+  const nlohmann::json* body = exchange.Json();
+  if (body == nullptr || !body->is_object()) return false;
+  const auto stream = body->find("stream");
+  return stream != body->end() && stream->is_boolean() && stream->get<bool>();
+}
+std::optional<Plan> StreamErrorAnswer(const Exchange& exchange, Stage stage) {
+  if (stage != Stage::kResolved || !Chat(exchange.endpoint()) || Streaming(exchange))
+    return std::nullopt;
+  return Answered(
+      ErrorAnswer(exchange.profile(), 500, exchange.scenario().error_message, "server_error"),
+      ScenarioKind::kStreamError);
+}
+void StreamErrorShape(const Exchange& exchange, Plan& plan) {
+  if (!Chat(exchange.endpoint()) || plan.kind != Plan::Kind::kStream) return;
+  const Scenario& scenario = exchange.scenario();
+  const bool done = scenario.done_after_error.value_or(exchange.traits().done_after_stream_error);
+  plan.stream = std::make_shared<FaultyStream>(
+      plan.stream, FaultyStream::Ending::kErrorEvent, scenario.after_chunks,
+      StreamErrorPayload(exchange.profile(), scenario.error_message), done);
+}
+
+// huge: every answer padded to about `huge_bytes`, generated piece by piece.
+void HugeShape(const Exchange& exchange, Plan& plan) {
+  const std::size_t bytes = exchange.scenario().huge_bytes;
+  if (plan.kind == Plan::Kind::kStream) {
+    plan.stream->PadContent(bytes);
+    return;
+  }
+  Plan huge;
+  huge.kind = Plan::Kind::kGenerated;
+  huge.delay = plan.delay;
+  if (plan.pad_body) {
+    huge.generated = std::make_shared<HugeBody>(plan.pad_body(bytes));
+  } else if (Models(exchange.endpoint())) {
+    huge.generated = std::make_shared<HugeBody>(
+        HugeBody::Listing(*exchange.snapshot().models, exchange.options().created, bytes));
+  } else if (Health(exchange.endpoint())) {
+    huge.generated =
+        std::make_shared<HugeBody>(HugeBody::Padded(R"({"status":"ok","padding":")", bytes, "\"}"));
+  } else {
+    huge.generated = std::make_shared<HugeBody>(HugeBody::Padded("", bytes, ""));
+    huge.generated_type = "text/plain";
+  }
+  plan = std::move(huge);
+}
+
+constexpr Fault kFaults[] = {
+    {.kind = ScenarioKind::kHealthy},
+    {.kind = ScenarioKind::kLoading,
+     .marks = HealthOrChat,
+     .counts = LoadingCounts,
+     .over = LoadingOver,
+     .answer = LoadingAnswer},
+    {.kind = ScenarioKind::kNoHealth, .marks = Health, .answer = NoHealthAnswer},
+    {.kind = ScenarioKind::kMissingModel, .marks = ModelsOrChat, .answer = MissingModelAnswer},
+    {.kind = ScenarioKind::kModelsError, .marks = Models, .answer = ModelsErrorAnswer},
+    {.kind = ScenarioKind::kAuth, .answer = AuthAnswer},
+    {.kind = ScenarioKind::kHang, .marks = Every, .answer = HangAnswer},
+    {.kind = ScenarioKind::kTrickle, .marks = Every, .shape = TrickleShape},
+    {.kind = ScenarioKind::kMalformed, .marks = Every, .shape = MalformedShape},
+    {.kind = ScenarioKind::kStreamDrop, .marks = Chat, .shape = StreamDropShape},
+    {.kind = ScenarioKind::kStreamError,
+     .marks = Chat,
+     .answer = StreamErrorAnswer,
+     .shape = StreamErrorShape},
+    {.kind = ScenarioKind::kHuge, .marks = Every, .shape = HugeShape},
+};
+
+}  // namespace
+
+const Fault& FaultFor(ScenarioKind kind) noexcept {
+  for (const Fault& fault : kFaults) {
+    if (fault.kind == kind) return fault;
+  }
+  return kFaults[0];
+}
+
+bool Applies(const Scenario& scenario, Endpoint endpoint) noexcept {
+  return scenario.kind != ScenarioKind::kHealthy &&
+         (scenario.endpoint == Endpoint::kAll || scenario.endpoint == endpoint);
+}
+
+}  // namespace provkit::mock
