@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "commands.hpp"
+#include "provkit/support/clip.hpp"
 #include "provkit/runtime/error.hpp"
 #include "provkit/runtime/session.hpp"
 
@@ -115,7 +116,7 @@ int CheckCommand(int argc, char** argv) {
       ++attempt;
       if (readiness.ready || !wait || std::chrono::steady_clock::now() >= deadline) break;
       std::cerr << "provkit check: not ready (attempt " << attempt
-                << "): " << readiness.message.value_or("") << "\n";
+                << "): " << support::ClipPrintable(readiness.message.value_or(""), 500) << "\n";
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
           deadline - std::chrono::steady_clock::now());
       if (left.count() <= 0) break;
@@ -136,7 +137,13 @@ int CheckCommand(int argc, char** argv) {
     if (readiness.model_verified)
       std::cout << (*readiness.model_verified ? "  verified" : "  unverified");
     std::cout << "\n";
-    if (readiness.message) std::cout << "  " << *readiness.message << "\n";
+    // The server's words reach a terminal: control characters are escaped, the length bounded.
+    if (readiness.message) std::cout << "  " << support::ClipPrintable(*readiness.message, 2000) << "\n";
+    const int status = readiness.status_code.value_or(0);
+    if (!readiness.ready && !config.model && (status == 404 || status == 405 || status == 501)) {
+      std::cout << "  hint: the server has no /health (as Ollama and LM Studio); pass --model M so "
+                   "that its model listing decides\n";
+    }
   }
   return readiness.ready ? kExitOk : kExitFailure;
 }

@@ -42,10 +42,17 @@ std::vector<std::string> Texts(const reports::ClauseResult& result) {
   return texts;
 }
 
-/// Printable leaves clean text as it is: no control character, no invalid UTF-8.
+/// Printable leaves clean text as it is: no control character, no invalid UTF-8. Evidence lists
+/// hold one item per line, so each line is one text.
 void ExpectPrintable(const reports::ClauseResult& result) {
   for (const std::string& text : Texts(result)) {
-    EXPECT_EQ(wire::Printable(text, text.size() + 1), text) << result.clause_id;
+    std::size_t start = 0;
+    while (start <= text.size()) {
+      const std::size_t end = std::min(text.find('\n', start), text.size());
+      const std::string line = text.substr(start, end - start);
+      EXPECT_EQ(wire::Printable(line, line.size() + 1), line) << result.clause_id;
+      start = end + 1;
+    }
   }
 }
 
@@ -180,7 +187,8 @@ INSTANTIATE_TEST_SUITE_P(
     Profiles, WireVerdictsByProfile,
     ::testing::Values(
         ProfileVerdicts{mock::Profile::kOpenAi, kAllPass},
-        ProfileVerdicts{mock::Profile::kLlamaCpp, kAllPass},
+        // llama.cpp with one model answers any model name, as the recorded server does.
+        ProfileVerdicts{mock::Profile::kLlamaCpp, With(kAllPass, {{"W3", Verdict::kNonStrict}})},
         ProfileVerdicts{mock::Profile::kVllm, kAllPass},  // empty 200 health: healthy (R10)
         ProfileVerdicts{mock::Profile::kVllmLegacy, kAllPass},
         ProfileVerdicts{mock::Profile::kOllama, With(kAllPass, {{"W1", Verdict::kInfo}})},
