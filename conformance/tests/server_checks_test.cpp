@@ -255,10 +255,15 @@ TEST(ServerChecks, W1SkipsAServerThatIsStillLoading) {
   EXPECT_EQ(result.verdict, Verdict::kSkip) << result.reason;
   EXPECT_NE(result.reason.find("the server is not ready"), std::string::npos) << result.reason;
   EXPECT_NE(result.reason.find("Loading model"), std::string::npos) << result.reason;
-  EXPECT_NE(result.reason.find("does not name model 'not-loaded-yet'"), std::string::npos)
-      << result.reason;
-  // The mock's llama.cpp keeps listing the model while loading: then the clause's words apply.
-  const reports::ClauseResult listed = JudgeServerClause("W1", Target(server.base_url(), "m1"));
+  // llama.cpp answers 503 on every endpoint while it loads, its listing included.
+  EXPECT_NE(result.reason.find("GET /v1/models answered 503"), std::string::npos) << result.reason;
+  // llama.cpp answers 503 on its listing too while loading (as recorded): still not judged.
+  const reports::ClauseResult loading = JudgeServerClause("W1", Target(server.base_url(), "m1"));
+  EXPECT_EQ(loading.verdict, Verdict::kSkip) << loading.reason;
+  // A server whose listing names the model while /health answers 503: the clause's FAIL.
+  mock::Server listing({.models = {"m1"}});
+  listing.SetScenario(mock::Scenario::Loading(0).On(mock::Endpoint::kHealth));
+  const reports::ClauseResult listed = JudgeServerClause("W1", Target(listing.base_url(), "m1"));
   EXPECT_EQ(listed.verdict, Verdict::kFail) << listed.reason;
 }
 
