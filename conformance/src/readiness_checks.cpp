@@ -92,6 +92,13 @@ ProbeOutcome OpenAndProbe(ClauseRun& run, mock::Server& server, std::optional<st
   return probe;
 }
 
+/// `text` without the white space around it.
+std::string_view Trimmed(std::string_view text) {
+  const std::size_t begin = text.find_first_not_of(" \t\r\n");
+  if (begin == std::string_view::npos) return {};
+  return text.substr(begin, text.find_last_not_of(" \t\r\n") - begin + 1);
+}
+
 /// A message that quotes JSON rather than saying what the JSON says.
 bool HasJsonFragment(std::string_view message) {
   for (const std::string_view fragment : {"{\"", "\":", "\"error\"", "\"message\""}) {
@@ -128,13 +135,23 @@ void CheckR1(ClauseRun& run) {
     Scenario scenario;
     bool ready;
     int status;
-    const char* message;
+    const char* message;  // nullptr: the envelope's message, as the mock words it
   };
+  // Without a model /health alone decides, so an absent one (404) is not ready: "ready iff
+  // status < 400", not "ready unless 5xx" or "unless 503".
   for (const Case& c :
        {Case{"healthy, model unset", Scenario::Healthy(), true, 200, "ok"},
-        Case{"loading, model unset", Scenario::Loading(0), false, 503, "Loading model"}}) {
+        Case{"loading, model unset", Scenario::Loading(0), false, 503, "Loading model"},
+        Case{"no /health (404), model unset", Scenario::NoHealth(), false, 404, nullptr}}) {
     run.Case(c.name);
     server.SetScenario(c.scenario);
+    std::string message = c.message != nullptr ? c.message : "";
+    if (c.message == nullptr) {
+      const auto raw = FetchRaw(server, "/health", run.options().api_key);
+      const std::optional<std::string> text = raw ? ErrorBodyMessage(raw->second) : std::nullopt;
+      if (!text) throw HarnessError("the mock server's 404 /health carried no error message");
+      message = *text;
+    }
     ProbeOutcome probe = OpenAndProbe(run, server, std::nullopt);
     const auto journal = server.journal();
     run.Count("the probe sent", static_cast<std::int64_t>(journal.size()), 1, "request");
@@ -144,8 +161,7 @@ void CheckR1(ClauseRun& run) {
       run.Require(r->ready == c.ready, std::string("ready = ") + Str(c.ready), Str(r->ready));
       run.Require(r->status_code == c.status, "status_code = " + std::to_string(c.status),
                   Str(r->status_code));
-      run.Require(r->message == std::string(c.message),
-                  std::string("message = \"") + c.message + "\"", Quote(r->message));
+      run.Require(r->message == message, "message = \"" + message + "\"", Quote(r->message));
       run.Require(!r->model.has_value(), "model = null", Quote(r->model));
       run.Require(!r->model_verified.has_value(), "model_verified = null", Str(r->model_verified));
     }
@@ -183,6 +199,12 @@ void CheckR3(ClauseRun& run) {
     server_options.profile = profile;
     mock::Server& server = run.NewServer(server_options);
     if (profile == Profile::kOpenAi) server.SetScenario(Scenario::NoHealth());
+    // What the absent endpoint says ("Unknown request URL", "404 page not found") must not
+    // become the message of a verdict the listing made.
+    const auto absent = FetchRaw(server, "/health", run.options().api_key);
+    if (!absent) throw HarnessError("the mock server's /health could not be read directly");
+    const std::string absent_text =
+        ErrorBodyMessage(absent->second).value_or(std::string(Trimmed(absent->second)));
     ProbeOutcome probe = OpenAndProbe(run, server, run.options().model);
     const auto journal = server.journal();
     run.Require(journal.size() == 2 && journal[1].path == "/v1/models",
@@ -190,6 +212,10 @@ void CheckR3(ClauseRun& run) {
     if (const ProviderReadiness* r = Got(run, probe)) {
       run.Require(r->ready, "ready = true: the listing names the model", Str(r->ready));
       run.Require(r->model_verified == true, "model_verified = true", Str(r->model_verified));
+      run.Require(
+          absent_text.empty() || r->message.value_or("").find(absent_text) == std::string::npos,
+          "the absent endpoint's body (\"" + Clip(absent_text, 60) + "\") contributes no message",
+          Quote(r->message));
     }
   }
 }
