@@ -85,7 +85,7 @@ void CheckVerdict(const probe::Target& target, const std::optional<std::string>&
   const probe::Listing listing = probe::ReadListing(models.body, models.truncated, *model);
   FUZZ_CHECK(*verdict.model_verified == listing.listed, "R2/R4: verified exactly when listed");
   // R3/R7: an absent /health (404, 405, 501) never decides; any other status of 400 or more fails.
-  const bool health_failing = !probe::HealthAbsent(health.status) && health.status >= 400;
+  const bool health_failing = !probe::HealthAbsent(health) && health.status >= 400;
   FUZZ_CHECK(verdict.ready == (listing.listed && !listing.load_status && !health_failing),
              "R2/R7/R16: ready exactly when listed, loaded and healthy");
   if (!verdict.ready) FUZZ_CHECK(verdict.message.has_value(), "a not-ready verdict says why");

@@ -129,7 +129,17 @@ Target MakeTarget(std::string provider, std::string_view base_url,
   return target;
 }
 
-bool HealthAbsent(int status) noexcept { return status == 404 || status == 405 || status == 501; }
+// R3: 404, 405 or 501, or a 200 holding an error envelope (LM Studio answers every unknown path
+// so): there is no health endpoint.
+bool HealthAbsent(const Answer& health) {
+  if (health.status == 404 || health.status == 405 || health.status == 501) return true;
+  if (health.status != 200 || health.truncated) return false;
+  const std::string_view body = Trim(health.body);
+  if (body.empty() || body.front() != '{') return false;
+  json parsed;
+  return json_body::Parse(body, parsed) && parsed.is_object() && parsed.contains("error") &&
+         !parsed.contains("status");
+}
 
 std::optional<std::string> HealthMessage(const Answer& health) {
   const std::string_view body = Trim(health.body);
@@ -236,7 +246,7 @@ ProviderReadiness Decide(const Target& target, const std::optional<std::string>&
 
   // R3: an absent health endpoint does not decide; any other failing health status does
   // (R7 names 5xx; a 4xx such as 401 or 429 refuses service just the same).
-  const bool health_absent = HealthAbsent(health.status);
+  const bool health_absent = HealthAbsent(health);
   const bool health_failing = !health_absent && health.status >= 400;
   const std::optional<std::string> health_message =
       health_absent ? std::nullopt : HealthMessage(health);

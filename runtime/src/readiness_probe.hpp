@@ -49,8 +49,9 @@ struct Target {
 Target MakeTarget(std::string provider, std::string_view base_url,
                   std::chrono::milliseconds budget);
 
-/// R3: 404, 405 and 501 mean the server has no /health endpoint.
-bool HealthAbsent(int status) noexcept;
+/// R3: 404, 405 and 501, and a 200 whose body is an error envelope (LM Studio), mean the server
+/// has no /health endpoint.
+bool HealthAbsent(const Answer& health);
 
 /// R1: the body's `status` string, else the error envelope's message (R15),
 /// else the trimmed body text, else nullopt (an empty body, R10).

@@ -51,6 +51,20 @@ TEST(ReadinessProbe, UrlsComeFromTheBaseUrl) {
 
 // ---- R1 ----
 
+TEST(ReadinessProbe, R3AbsentHealthIncludesLmStudios200ErrorEnvelope) {
+  auto answer = [](int status, std::string body) {
+    return Answer{.status = status, .body = std::move(body)};
+  };
+  EXPECT_TRUE(HealthAbsent(answer(404, "")));
+  EXPECT_TRUE(HealthAbsent(answer(405, "")));
+  EXPECT_TRUE(HealthAbsent(answer(501, "")));
+  EXPECT_TRUE(HealthAbsent(answer(200, R"({"error":"Unexpected endpoint or method. (GET /health)"})")));
+  EXPECT_FALSE(HealthAbsent(answer(200, R"({"status":"ok"})")));
+  EXPECT_FALSE(HealthAbsent(answer(200, "")));
+  EXPECT_FALSE(HealthAbsent(answer(200, "OK")));
+  EXPECT_FALSE(HealthAbsent(answer(503, R"({"error":{"message":"Loading model"}})")));
+}
+
 TEST(ReadinessProbe, R1HealthyServerWithModelUnset) {
   RecordProperty("clause", "R1");
   const ProviderReadiness verdict =

@@ -96,6 +96,16 @@ function errorMessage(text) {
 }
 
 /** R1: the body's status string, else the error message, else the trimmed text, else null. */
+/** A JSON object carrying "error": what LM Studio answers, with 200, for every unknown path. */
+function isErrorEnvelope(body) {
+  try {
+    const doc = JSON.parse(body);
+    return doc !== null && typeof doc === 'object' && !Array.isArray(doc) && 'error' in doc && !('status' in doc);
+  } catch {
+    return false;
+  }
+}
+
 function healthMessage(text) {
   const doc = parseJson(text);
   if (doc && typeof doc === 'object' && typeof doc.status === 'string') return doc.status;
@@ -242,8 +252,10 @@ class LocalProvider {
     if (model === null) {
       return { ...result, ready: health.status < 400, status_code: health.status, message: healthText };
     }
-    const healthAbsent = [404, 405, 501].includes(health.status);
-    const healthOk = health.status < 400;
+    // R3: 404, 405, 501, or a 200 holding an error envelope: there is no health endpoint.
+    const healthAbsent = [404, 405, 501].includes(health.status) ||
+                         (health.status === 200 && health.body !== null && isErrorEnvelope(health.body));
+    const healthOk = health.status < 400 && !healthAbsent;
     let models;
     try {
       models = await this.probeGet(`${this.config.basePath}/models`, deadline);

@@ -82,6 +82,15 @@ def error_message(body):
     return None
 
 
+def is_error_envelope(body):
+    """A JSON object carrying "error": what LM Studio answers, with 200, for every unknown path."""
+    try:
+        doc = json.loads(body)
+    except (ValueError, TypeError):
+        return False
+    return isinstance(doc, dict) and "error" in doc and "status" not in doc
+
+
 def health_message(body):
     """R1: the body's status string, else the error message, else the trimmed text, else None."""
     text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
@@ -297,8 +306,10 @@ class LocalProvider:
         if model is None:
             result.update(ready=health_status < 400, status_code=health_status, message=health_text)
             return result
-        health_absent = health_status in (404, 405, 501)
-        health_ok = health_status < 400
+        # R3: 404, 405, 501, or a 200 holding an error envelope: there is no health endpoint.
+        health_absent = health_status in (404, 405, 501) or (
+            health_status == 200 and health_body is not None and is_error_envelope(health_body))
+        health_ok = health_status < 400 and not health_absent
         try:
             models_status, models_body = yield self.config.base_path + "/models"
         except ProviderError as exc:
