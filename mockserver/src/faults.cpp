@@ -2,6 +2,7 @@
 #include "faults.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 #include "models.hpp"
 #include "responses.hpp"
@@ -153,7 +154,13 @@ std::optional<Plan> ModelsErrorAnswer(const Exchange& exchange, Stage stage) {
 // "X-Api-Key: K" (recorded); the others as a bearer token only.
 bool Authorized(const Exchange& exchange, const std::string& token) {
   const std::string authorization = exchange.request().get_header_value("Authorization");
-  if (authorization == "Bearer " + token) return true;
+  // The scheme name is case-insensitive (RFC 9110 11.1), the credentials are not.
+  if (authorization.size() == 7 + token.size() && authorization[6] == ' ' &&
+      authorization.compare(7, std::string::npos, token) == 0) {
+    std::string scheme = authorization.substr(0, 6);
+    for (char& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (scheme == "bearer") return true;
+  }
   if (!exchange.traits().lenient_api_key) return false;
   return authorization == token || exchange.request().get_header_value("X-Api-Key") == token;
 }
