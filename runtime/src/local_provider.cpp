@@ -280,14 +280,34 @@ struct StreamState {
   std::exception_ptr early_error;
   bool producer_done = false;
 
-  void Signal(Stage next, std::exception_ptr error = nullptr) {
+  void MarkStreaming() {
     {
       std::lock_guard lock(mutex);
       if (stage != Stage::kPending) return;
-      stage = next;
-      early_error = std::move(error);
+      stage = Stage::kStreaming;
     }
     changed.notify_all();
+  }
+
+  // Hands the producer's error to the consumer: to Stream() before the stream began, to the queue
+  // after. Exactly one reference leaves the producer and the consumer takes it, so the exception
+  // dies on the consumer's thread (a reference kept here would let it die on whichever thread
+  // drops the state last, ordered only by libstdc++'s uninstrumented reference count).
+  void Fail(std::exception_ptr error) {
+    bool before_stream = false;
+    {
+      std::lock_guard lock(mutex);
+      if (stage == Stage::kPending) {
+        stage = Stage::kFailed;
+        early_error = std::move(error);
+        before_stream = true;
+      }
+    }
+    if (before_stream) {
+      changed.notify_all();
+    } else {
+      queue.Fail(std::move(error));
+    }
   }
 
   void MarkProducerDone() {
@@ -349,6 +369,7 @@ void RunStream(StreamJob& job) {
   Lease& lease = job.lease;
   const Clock::time_point start = job.start;
   QueueEventSource& queue = state->queue;
+  std::exception_ptr unexpected;
   try {
     chat::ChunkDecoder decoder(core->config.provider, job.assemble_text);
     std::vector<StreamEvent> events;
@@ -377,7 +398,7 @@ void RunStream(StreamJob& job) {
         streaming = true;
         content_type = response.get_header_value("Content-Type");
         queue.Push(StreamEvent{.type = EventType::kStart});
-        state->Signal(StreamState::Stage::kStreaming);
+        state->MarkStreaming();
       }
       return true;
     };
@@ -433,12 +454,10 @@ void RunStream(StreamJob& job) {
         reason = StopReason::kDeadline;
       }
       if (sent || (error_truncated && status > 0)) {
-        state->Signal(StreamState::Stage::kFailed,
-                      std::make_exception_ptr(core->HttpError(Phase::kStream, status, error_body)));
+        state->Fail(std::make_exception_ptr(core->HttpError(Phase::kStream, status, error_body)));
       } else {
-        state->Signal(StreamState::Stage::kFailed,
-                      std::make_exception_ptr(
-                          core->TransportError(Phase::kStream, error, reason, core->chat_path)));
+        state->Fail(std::make_exception_ptr(
+            core->TransportError(Phase::kStream, error, reason, core->chat_path)));
       }
       return;
     }
@@ -471,7 +490,7 @@ void RunStream(StreamJob& job) {
               std::nullopt, true));
         }
       }
-      queue.Fail(failure);
+      queue.Fail(std::move(failure));
       return;
     }
     decoder.Finish(events);
@@ -482,9 +501,10 @@ void RunStream(StreamJob& job) {
     queue.Push(StreamEvent{.type = EventType::kDone, .output = std::move(output)});
     queue.Finish();
   } catch (...) {
-    state->Signal(StreamState::Stage::kFailed, std::current_exception());
-    queue.Fail(std::current_exception());
+    unexpected = std::current_exception();
   }
+  // Outside the handler, so that `unexpected` holds the only reference to the exception.
+  if (unexpected) state->Fail(std::move(unexpected));
 }
 
 }  // namespace
@@ -579,7 +599,9 @@ EventStream LocalProvider::Stream(const Environment& environment, const Input& i
   }
   if (state->stage == StreamState::Stage::kFailed) {
     state->WaitProducerDone();
-    std::rethrow_exception(state->early_error);
+    // Taken, not shared: the exception must die on this thread, not with the producer's last
+    // reference to the state (see QueueEventSource::Next).
+    std::rethrow_exception(std::exchange(state->early_error, nullptr));
   }
   return EventStream(std::make_unique<LocalStreamSource>(std::move(state)));
 }

@@ -125,7 +125,9 @@ bool QueueEventSource::Next(StreamEvent& event) {
     queue_.pop_front();
     return true;
   }
-  if (error_) std::rethrow_exception(error_);
+  // The consumer takes the producer's error rather than sharing it: the exception object then dies
+  // on the consumer's thread, whichever thread drops the last reference to this queue.
+  if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
   return false;
 }
 
