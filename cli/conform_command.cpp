@@ -12,6 +12,7 @@
 
 #include "commands.hpp"
 #include "provkit/conformance/conform.hpp"
+#include "provkit/conformance/interrupt.hpp"
 #include "provkit/conformance/judge.hpp"
 #include "provkit/conformance/server_checks.hpp"
 #include "provkit/reports/baseline.hpp"
@@ -26,7 +27,9 @@ constexpr char kDescription[] =
 
 constexpr char kEpilogue[] =
     "exit: 0 no FAIL or ERROR (with --strict: no NON-STRICT either); 1 contract failures;\n"
-    "      2 usage or harness errors (an ERROR verdict, an incomplete run).";
+    "      2 usage or harness errors (an ERROR verdict, an incomplete run); 130 / 143\n"
+    "      interrupted by SIGINT / SIGTERM (the adapter killed, the clauses judged so far\n"
+    "      written).";
 
 struct Flags {
   std::optional<std::string> adapter;
@@ -83,9 +86,15 @@ support::FlagParser MakeParser(Flags& flags) {
                .value_name = "NAME",
                .help = "subject name in results (default: what the subject says)"},
               &flags.name)
-      .String({.name = "only", .value_name = "R4,S5", .help = "judge only these clauses"},
+      .String({.name = "only",
+               .value_name = "R4,S5",
+               .help = "judge only these clauses",
+               .non_empty = true},
               &flags.only)
-      .String({.name = "group", .value_name = "R|S|W", .help = "judge only this group"},
+      .String({.name = "group",
+               .value_name = "R|S|W",
+               .help = "judge only this group",
+               .non_empty = true},
               &flags.group)
       .Bool({.name = "list", .help = "print the clauses that would be judged, then exit"},
             &flags.list)
@@ -100,12 +109,19 @@ support::FlagParser MakeParser(Flags& flags) {
               &flags.baseline)
       .String({.name = "out",
                .value_name = "DIR",
-               .help = "write DIR/<subject>.json (default: provkit-results)"},
+               .help = "write DIR/<subject>.json (default: provkit-results)",
+               .non_empty = true},
               &flags.out)
-      .String(
-          {.name = "results", .value_name = "FILE", .help = "write the results file here instead"},
-          &flags.results)
-      .String({.name = "junit", .value_name = "FILE", .help = "also write JUnit XML"}, &flags.junit)
+      .String({.name = "results",
+               .value_name = "FILE",
+               .help = "write the results file here instead",
+               .non_empty = true},
+              &flags.results)
+      .String({.name = "junit",
+               .value_name = "FILE",
+               .help = "also write JUnit XML",
+               .non_empty = true},
+              &flags.junit)
       .Bool({.name = "isolate",
              .help = "adapter: a fresh process for every clause (default: one per run)"},
             &flags.isolate)
@@ -198,14 +214,19 @@ int ConformCommand(int argc, char** argv) {
     request.adapter.isolate = flags.isolate;
   }
 
+  if (const std::optional<std::string> problem = conformance::CheckOutputs(request)) {
+    return usage_error(*problem);
+  }
+
   auto progress = [](const reports::ClauseResult& result, int done, int total) {
     std::cerr << conformance::ProgressLine(result, done, total) << "\n";
   };
+  conformance::InstallInterruptHandlers();
   const conformance::ConformOutcome outcome = conformance::Conform(request, progress);
   if (outcome.reference_probe) std::cerr << "reference probe: " << *outcome.reference_probe << "\n";
   for (const auto& [what, path] : outcome.written) std::cerr << what << ": " << path.string() << "\n";
   std::cerr << "provkit conform: " << outcome.SummaryLine() << "\n";
-  return static_cast<int>(outcome.status);
+  return outcome.ExitCode();
 }
 
 }  // namespace provkit::cli

@@ -7,10 +7,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -36,9 +39,16 @@ std::string ReadFile(const std::filesystem::path& path) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
+/// A signal a test sends to the command once `when_exists` exists.
+struct SignalLater {
+  int signal = 0;
+  std::filesystem::path when_exists;
+};
+
 /// Runs `binary args...` with stdin from /dev/null and stdout, stderr into files; kills it
 /// after 30 s (these commands answer at once).
-Outcome Run(const std::string& binary, const std::vector<std::string>& args) {
+Outcome Run(const std::string& binary, const std::vector<std::string>& args,
+            const std::optional<SignalLater>& signal = std::nullopt) {
   static int counter = 0;
   const std::filesystem::path dir =
       std::filesystem::temp_directory_path() /
@@ -70,7 +80,12 @@ Outcome Run(const std::string& binary, const std::vector<std::string>& args) {
   }
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   int status = 0;
+  bool signalled = false;
   while (waitpid(pid, &status, WNOHANG) == 0) {
+    if (signal && !signalled && std::filesystem::exists(signal->when_exists)) {
+      kill(pid, signal->signal);
+      signalled = true;
+    }
     if (std::chrono::steady_clock::now() > deadline) {
       kill(pid, SIGKILL);
       waitpid(pid, &status, 0);
@@ -86,7 +101,10 @@ Outcome Run(const std::string& binary, const std::vector<std::string>& args) {
   return outcome;
 }
 
-Outcome Provkit(const std::vector<std::string>& args) { return Run(PROVKIT_CLI_PATH, args); }
+Outcome Provkit(const std::vector<std::string>& args,
+                const std::optional<SignalLater>& signal = std::nullopt) {
+  return Run(PROVKIT_CLI_PATH, args, signal);
+}
 Outcome Stress(const std::vector<std::string>& args) { return Run(PROVKIT_STRESS_PATH, args); }
 
 std::string Joined(const std::vector<std::string>& args) {
@@ -241,6 +259,20 @@ TEST(Cli, UsageErrorsGiveTheErrorAndOneUsageLine) {
        conform},
       {{"conform", "--cpp", "--only", "Z9"}, "provkit conform: unknown clause 'Z9'", conform},
       {{"conform", "--adapter="}, "provkit conform: --adapter needs a non-empty value", conform},
+      {{"conform", "--cpp", "--only", ""},
+       "provkit conform: --only needs a non-empty value",
+       conform},
+      {{"conform", "--cpp", "--out="}, "provkit conform: --out needs a non-empty value", conform},
+      {{"conform", "--cpp", "--out", "/dev/null/results"},
+       "provkit conform: --out: cannot write in '/dev/null/results': Not a directory",
+       conform},
+      {{"conform", "--cpp", "--junit", "/dev/null/junit.xml"},
+       "provkit conform: --junit: cannot write in '/dev/null': Not a directory",
+       conform},
+      {{"conform", "--server", "http://user:s3cret@127.0.0.1:1/v1"},
+       "provkit conform: --server 'http://<redacted>@127.0.0.1:1/v1': credentials in the URL are "
+       "not sent; give the token with --api-key or $PROVKIT_API_KEY",
+       conform},
       {{"check"}, "provkit check: URL is required", check},
       {{"check", "http://127.0.0.1:1/v1", "http://127.0.0.1:2/v1"},
        "provkit check: unexpected argument 'http://127.0.0.1:2/v1'",
@@ -296,6 +328,76 @@ TEST(Cli, MockConfigFileErrorNamesTheFile) {
   EXPECT_EQ(run.code, 2) << run.err;
   EXPECT_EQ(run.err.rfind("provkit mock: " + config.string() + ":2:", 0), 0u) << run.err;
   EXPECT_EQ(run.out, "");
+}
+
+TEST(Cli, ConformKeepsSecretsOutOfEveryOutput) {
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() /
+                                    ("provkit_cli_test_secrets_" + std::to_string(getpid()));
+  std::filesystem::remove_all(dir);
+  const std::vector<std::string> secrets = {"env-secret-4711", "flag-secret-0815",
+                                            "sk-leakedtoken1234"};
+  // An adapter that logs its environment and the key it was given, then dies before the
+  // handshake: its stderr tail becomes the reason of the ERROR verdict.
+  const std::string adapter =
+      "sh -c 'echo \"PROVKIT_API_KEY=$PROVKIT_API_KEY key=$0 also sk-leakedtoken1234\" >&2; "
+      "exit 3' --api-key=flag-secret-0815";
+  setenv("PROVKIT_API_KEY", "env-secret-4711", 1);
+  const Outcome run = Provkit({"conform", "--adapter", adapter, "--only", "R1", "--out",
+                               dir.string(), "--junit", (dir / "junit.xml").string()});
+  unsetenv("PROVKIT_API_KEY");
+  EXPECT_EQ(run.code, 2) << run.err;
+  std::vector<std::filesystem::path> files;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) files.push_back(entry.path());
+  ASSERT_EQ(files.size(), 2u) << run.err;
+  std::string written;
+  for (const std::filesystem::path& file : files) written += file.string() + "\n" + ReadFile(file);
+  EXPECT_NE(written.find("adapter stderr ends"), std::string::npos) << written;
+  EXPECT_NE(written.find("PROVKIT_API_KEY=<redacted> key=--api-key=<redacted> also <redacted>"),
+            std::string::npos)
+      << written;
+  for (const std::string& secret : secrets) {
+    EXPECT_EQ(written.find(secret), std::string::npos) << secret << " in\n" << written;
+    EXPECT_EQ(run.err.find(secret), std::string::npos) << secret << " in\n" << run.err;
+    EXPECT_EQ(run.out.find(secret), std::string::npos) << secret << " in\n" << run.out;
+  }
+  std::filesystem::remove_all(dir);
+}
+
+// Whether `pid` is gone: no such process, or a zombie nobody has reaped yet.
+bool Gone(pid_t pid) {
+  if (kill(pid, 0) != 0) return errno == ESRCH;
+  const std::string stat = ReadFile("/proc/" + std::to_string(pid) + "/stat");
+  const std::size_t paren = stat.rfind(')');
+  return paren != std::string::npos && stat.size() > paren + 2 && stat[paren + 2] == 'Z';
+}
+
+TEST(Cli, ConformInterruptedKillsTheAdapterGroupAndWritesWhatWasJudged) {
+  for (const int signal : {SIGTERM, SIGINT}) {
+    const std::filesystem::path dir =
+        std::filesystem::temp_directory_path() /
+        ("provkit_cli_test_signal_" + std::to_string(getpid()) + "_" + std::to_string(signal));
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    const std::filesystem::path child = dir / "child.pid";
+    const std::filesystem::path results = dir / "results.json";
+    // An adapter that starts a child of its own, then never says hello.
+    const std::string adapter = "sh -c 'sleep 300 & echo $! > " + child.string() + "; sleep 300'";
+    const auto start = std::chrono::steady_clock::now();
+    const Outcome run = Provkit(
+        {"conform", "--adapter", adapter, "--step-timeout", "60000", "--results", results.string()},
+        SignalLater{signal, child});
+    const auto took = std::chrono::steady_clock::now() - start;
+    EXPECT_EQ(run.code, 128 + signal) << run.err;
+    EXPECT_LT(took, std::chrono::seconds(20)) << "the step timeout was waited out";
+    const pid_t child_pid = std::stoi(ReadFile(child));
+    EXPECT_TRUE(Gone(child_pid)) << "the adapter's child " << child_pid << " outlived the run";
+    if (!Gone(child_pid)) kill(child_pid, SIGKILL);
+    const std::string name = signal == SIGTERM ? "SIGTERM" : "SIGINT";
+    EXPECT_NE(run.err.find("interrupted by " + name), std::string::npos) << run.err;
+    const std::string written = ReadFile(results);
+    EXPECT_NE(written.find("\"interrupted_by\": \"" + name + "\""), std::string::npos) << written;
+    std::filesystem::remove_all(dir);
+  }
 }
 
 }  // namespace

@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "adapter_protocol.hpp"
+#include "provkit/conformance/interrupt.hpp"
 
 namespace provkit::conformance {
 
@@ -187,6 +188,7 @@ class AdapterSubject::Process {
       _exit(127);
     }
     setpgid(pid_, pid_);
+    RegisterProcessGroup(pid_);
     close(in[0]);
     close(out[1]);
     close(err[1]);
@@ -387,6 +389,7 @@ class AdapterSubject::Process {
     kill(-pid_, SIGKILL);
     stopping_ = true;
     if (reader_.joinable()) reader_.join();
+    UnregisterProcessGroup(pid_);  // before the reaping frees the id for another process
     int status = 0;
     while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
     }

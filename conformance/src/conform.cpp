@@ -1,14 +1,22 @@
 // Conform: judging a subject, writing its results and JUnit, and the exit policy of a run.
 #include "provkit/conformance/conform.hpp"
 
+#include <unistd.h>
+
 #include <cctype>
+#include <cerrno>
+#include <cstdlib>
+#include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <system_error>
 
+#include "provkit/conformance/interrupt.hpp"
 #include "provkit/conformance/provider_subject.hpp"
 #include "provkit/reports/file.hpp"
 #include "provkit/reports/junit.hpp"
 #include "provkit/runtime/local_provider.hpp"
+#include "provkit/support/redact.hpp"
 
 namespace provkit::conformance {
 namespace {
@@ -47,7 +55,73 @@ reports::Results Judge(const ConformRequest& request, const ProgressCallback& pr
                     request.selection, request.options, progress);
 }
 
+// The secrets a run knows of: the API key and $PROVKIT_API_KEY, the secret-named values of the
+// adapter's command line, the server URL's credentials and query values.
+support::Redactor RunRedactor(const ConformRequest& request) {
+  support::Redactor redactor;
+  redactor.Add(request.server.api_key);
+  if (const char* key = std::getenv("PROVKIT_API_KEY")) redactor.Add(key);
+  redactor.AddCommandLine(request.adapter.command);
+  redactor.AddUrl(request.server.base_url);
+  return redactor;
+}
+
+void RedactJson(nlohmann::json& value, const support::Redactor& redactor) {
+  if (value.is_string()) {
+    value = redactor.Apply(value.get_ref<const std::string&>());
+  } else if (value.is_structured()) {
+    for (auto& item : value) RedactJson(item, redactor);
+  }
+}
+
+void Redact(reports::ClauseResult& clause, const support::Redactor& redactor) {
+  const auto apply = [&redactor](std::string& text) { text = redactor.Apply(text); };
+  apply(clause.reason);
+  apply(clause.evidence.expected);
+  apply(clause.evidence.observed);
+  for (std::string& invariant : clause.evidence.invariants) apply(invariant);
+  for (reports::RequestRecord& request : clause.evidence.requests) {
+    apply(request.path);
+    if (request.request_body) apply(*request.request_body);
+    if (request.response_body) apply(*request.response_body);
+  }
+  if (clause.baseline_reason) apply(*clause.baseline_reason);
+}
+
+void Redact(reports::Results& results, const support::Redactor& redactor) {
+  results.subject.name = redactor.Apply(results.subject.name);
+  results.subject.description = redactor.Apply(results.subject.description);
+  RedactJson(results.configuration, redactor);
+  for (reports::ClauseResult& clause : results.clauses) Redact(clause, redactor);
+}
+
 }  // namespace
+
+std::optional<std::string> CheckOutputs(const ConformRequest& request) {
+  std::vector<std::pair<std::string, std::filesystem::path>> dirs;
+  if (request.results_path.empty()) {
+    dirs.emplace_back("--out", request.out_dir);
+  } else {
+    dirs.emplace_back("--results", request.results_path.parent_path());
+  }
+  if (!request.junit_path.empty()) dirs.emplace_back("--junit", request.junit_path.parent_path());
+  for (const auto& [flag, dir] : dirs) {
+    const std::filesystem::path where = dir.empty() ? "." : dir;
+    std::error_code error;
+    std::filesystem::create_directories(where, error);
+    const std::filesystem::path probe =
+        where / (".provkit-write-check-" + std::to_string(::getpid()));
+    if (!error) {
+      std::ofstream file(probe);
+      if (!file) error = std::error_code(errno, std::generic_category());
+    }
+    if (error) {
+      return flag + ": cannot write in '" + where.string() + "': " + error.message();
+    }
+    std::filesystem::remove(probe, error);
+  }
+  return std::nullopt;
+}
 
 std::string SubjectFileName(const std::string& name) {
   std::string file;
@@ -65,8 +139,19 @@ std::string SubjectFileName(const std::string& name) {
 
 ConformOutcome Conform(const ConformRequest& request, const ProgressCallback& progress) {
   ConformOutcome outcome;
-  outcome.results = Judge(request, progress, outcome.reference_probe);
+  const support::Redactor redactor = RunRedactor(request);
+  ProgressCallback redacted_progress;
+  if (progress) {
+    redacted_progress = [&](const reports::ClauseResult& result, int done, int total) {
+      reports::ClauseResult shown = result;
+      Redact(shown, redactor);
+      progress(shown, done, total);
+    };
+  }
+  outcome.results = Judge(request, redacted_progress, outcome.reference_probe);
   if (!request.name.empty()) outcome.results.subject.name = request.name;
+  Redact(outcome.results, redactor);
+  if (outcome.reference_probe) outcome.reference_probe = redactor.Apply(*outcome.reference_probe);
   if (request.baseline) reports::ApplyBaseline(outcome.results, *request.baseline);
 
   const std::filesystem::path results_path =
@@ -100,6 +185,7 @@ ConformOutcome Conform(const ConformRequest& request, const ProgressCallback& pr
       harness_error = true;
     }
   }
+  outcome.interrupted_by = InterruptSignal();
   outcome.status = harness_error             ? ConformStatus::kHarnessError
                    : outcome.summary.Gates() ? ConformStatus::kFailures
                                              : ConformStatus::kClean;
@@ -116,9 +202,18 @@ std::string ConformOutcome::SummaryLine() const {
   std::string line = results.subject.name + ": " + (totals.empty() ? "nothing judged" : totals);
   if (!summary.stale.empty())
     line += "; stale baseline entries gate: " + std::to_string(summary.stale.size());
-  if (summary.Incomplete()) line += "; the run is incomplete (an ERROR)";
+  if (interrupted_by != 0) {
+    line += "; interrupted by " + SignalName(interrupted_by) + " after " +
+            std::to_string(results.clauses.size()) + " clause(s)";
+  } else if (summary.Incomplete()) {
+    line += "; the run is incomplete (an ERROR)";
+  }
   if (write_error) line += "; " + *write_error;
-  return line + " -> exit " + std::to_string(static_cast<int>(status));
+  return line + " -> exit " + std::to_string(ExitCode());
+}
+
+int ConformOutcome::ExitCode() const {
+  return interrupted_by != 0 ? 128 + interrupted_by : static_cast<int>(status);
 }
 
 }  // namespace provkit::conformance

@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "clause_run.hpp"
+#include "provkit/conformance/interrupt.hpp"
 #include "provkit/support/clip.hpp"
 #include "wire_checks.hpp"
 
@@ -443,15 +444,24 @@ reports::Results RunSubject(const SubjectFactory& factory, SubjectKind kind,
   const std::vector<std::string> ids = clauses ? *clauses : ClausesFor(kind);
   int done = 0;
   for (const std::string& id : ids) {
+    if (InterruptSignal() != 0) break;
     reports::ClauseResult result;
     if (setup_error) {
       result = reports::ClauseBuilder(id).Error(*setup_error);
     } else {
       result = JudgeClause(id, factory, options);
     }
+    if (const int signal = InterruptSignal(); signal != 0 && result.verdict == Verdict::kError) {
+      // The interruption killed the adapter under this clause: that is no verdict on it.
+      result = reports::ClauseBuilder(id).Error("interrupted by " + SignalName(signal) +
+                                                " while this clause was judged");
+    }
     ++done;
     if (progress) progress(result, done, static_cast<int>(ids.size()));
     results.Add(std::move(result));
+  }
+  if (const int signal = InterruptSignal()) {
+    results.configuration["interrupted_by"] = SignalName(signal);
   }
   return results;
 }

@@ -136,11 +136,13 @@ void CheckR1(ClauseRun& run) {
     bool ready;
     int status;
     const char* message;  // nullptr: the envelope's message, as the mock words it
+    bool no_body = false;  // an empty body: message = null
   };
   // Without a model /health alone decides, so an absent one (404) is not ready: "ready iff
-  // status < 400", not "ready unless 5xx" or "unless 503".
+  // status < 400", not "ready unless 5xx" or "unless 503", and not "ready iff 200".
   for (const Case& c :
        {Case{"healthy, model unset", Scenario::Healthy(), true, 200, "ok"},
+        Case{"health 204 without a body, model unset", Scenario::Healthy(204), true, 204, "", true},
         Case{"loading, model unset", Scenario::Loading(0), false, 503, "Loading model"},
         Case{"no /health (404), model unset", Scenario::NoHealth(), false, 404, nullptr}}) {
     run.Case(c.name);
@@ -161,7 +163,11 @@ void CheckR1(ClauseRun& run) {
       run.Require(r->ready == c.ready, std::string("ready = ") + Str(c.ready), Str(r->ready));
       run.Require(r->status_code == c.status, "status_code = " + std::to_string(c.status),
                   Str(r->status_code));
-      run.Require(r->message == message, "message = \"" + message + "\"", Quote(r->message));
+      if (c.no_body) {
+        run.Require(!r->message.has_value(), "message = null (no body)", Quote(r->message));
+      } else {
+        run.Require(r->message == message, "message = \"" + message + "\"", Quote(r->message));
+      }
       run.Require(!r->model.has_value(), "model = null", Quote(r->model));
       run.Require(!r->model_verified.has_value(), "model_verified = null", Str(r->model_verified));
     }
@@ -191,14 +197,20 @@ void CheckR2(ClauseRun& run) {
 
 void CheckR3(ClauseRun& run) {
   if (!NeedProbe(run)) return;
-  for (const auto& [name, profile] :
-       {std::pair{"health 404", Profile::kOpenAi}, std::pair{"ollama profile", Profile::kOllama},
-        std::pair{"lmstudio profile", Profile::kLmStudio}}) {
-    run.Case(name);
+  struct Case {
+    const char* name;
+    Profile profile;
+    int health_status;  // 0: the profile's own /health
+  };
+  for (const Case& c :
+       {Case{"health 404", Profile::kOpenAi, 404}, Case{"health 405", Profile::kOpenAi, 405},
+        Case{"health 501", Profile::kOpenAi, 501}, Case{"ollama profile", Profile::kOllama, 0},
+        Case{"lmstudio profile", Profile::kLmStudio, 0}}) {
+    run.Case(c.name);
     mock::ServerOptions server_options = run.ServerDefaults();
-    server_options.profile = profile;
+    server_options.profile = c.profile;
     mock::Server& server = run.NewServer(server_options);
-    if (profile == Profile::kOpenAi) server.SetScenario(Scenario::NoHealth());
+    if (c.health_status != 0) server.SetScenario(Scenario::NoHealth(c.health_status));
     // What the absent endpoint says ("Unknown request URL", "404 page not found") must not
     // become the message of a verdict the listing made.
     const auto absent = FetchRaw(server, "/health", run.options().api_key);
@@ -761,9 +773,9 @@ void CheckR16(ClauseRun& run) {
 std::span<const CheckEntry> ReadinessChecks() noexcept {
   // clang-format off
   static constexpr CheckEntry kTable[] = {
-      {"R1", "model unset: one GET /health; healthy and loading answers", CheckR1},
+      {"R1", "model unset: one GET /health; 200, 204, loading (503) and absent (404) answers", CheckR1},
       {"R2", "model listed: /health then /models, verified, statuses and message", CheckR2},
-      {"R3", "no /health (404): the listing decides", CheckR3},
+      {"R3", "no /health (404, 405, 501; Ollama, LM Studio): the listing decides", CheckR3},
       {"R4", "model not listed: named as not listed; suggestions for tag, org and case variants", CheckR4},
       {"R5", "models endpoint 500 and 503: not ready, its status and message", CheckR5},
       {"R6", "models endpoint 404 or unreadable: never verified", CheckR6},

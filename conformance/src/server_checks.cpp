@@ -6,8 +6,10 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 
+#include "provkit/conformance/interrupt.hpp"
 #include "provkit/runtime/config.hpp"
 #include "provkit/runtime/session.hpp"
+#include "provkit/support/redact.hpp"
 #include "wire_checks.hpp"
 
 namespace provkit::conformance {
@@ -33,14 +35,26 @@ reports::ClauseResult ErrorResult(std::string_view clause_id, const std::string&
 }  // namespace
 
 std::optional<std::string> ValidateServerUrl(std::string_view base_url) {
-  const std::string shown = "'" + wire::Printable(base_url, 200) + "'";
+  const std::string shown = "'" + wire::Printable(support::RedactUrls(base_url), 200) + "'";
+  const std::size_t scheme_end = base_url.find("://");
+  const std::string_view rest =
+      scheme_end == std::string_view::npos ? std::string_view() : base_url.substr(scheme_end + 3);
+  const std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
+  if (authority.find('@') != std::string_view::npos) {
+    return shown +
+           ": credentials in the URL are not sent; give the token with --api-key or "
+           "$PROVKIT_API_KEY";
+  }
+  if (rest.find_first_of("?#") != std::string_view::npos) {
+    return shown +
+           ": a base URL has no query or fragment (they would not be sent); give a token "
+           "with --api-key or $PROVKIT_API_KEY";
+  }
   const std::optional<Url> url = ParseUrl(base_url);
   if (!url) {
     return shown + " is not an http:// URL with a host (expected e.g. http://127.0.0.1:8080/v1)";
   }
-  const std::string_view rest = base_url.substr(base_url.find("://") + 3);
-  if (const std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
-      !authority.empty() && authority.back() == ':') {
+  if (!authority.empty() && authority.back() == ':') {
     return shown + ": the port after ':' is empty";
   }
   if (url->scheme != "http") {
@@ -162,10 +176,15 @@ reports::Results RunServerChecks(const ServerTarget& target,
   const std::vector<std::string> ids = clauses ? *clauses : ClausesFor(SubjectKind::kServer);
   int done = 0;
   for (const std::string& id : ids) {
+    if (InterruptSignal() != 0) break;
     reports::ClauseResult result = Judge(id, used, listing ? &*listing : nullptr);
     ++done;
     if (progress) progress(result, done, static_cast<int>(ids.size()));
     results.Add(std::move(result));
+  }
+  if (const int signal = InterruptSignal()) {
+    results.configuration["interrupted_by"] = SignalName(signal);
+    return results;
   }
   ProviderReadiness probe = ReferenceProbe(used);
   // The record is printed by `provkit conform`: the server's words go there printable.

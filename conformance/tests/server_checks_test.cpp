@@ -108,6 +108,18 @@ TEST(ValidateServerUrl, RefusesWhatTheWireChecksCannotTalkTo) {
   EXPECT_EQ(escape->find('\x1b'), std::string::npos);
 }
 
+TEST(ValidateServerUrl, RefusesCredentialsAndQueriesWithoutShowingThem) {
+  const auto credentials = ValidateServerUrl("http://user:s3cret-token@127.0.0.1:8080/v1");
+  ASSERT_TRUE(credentials.has_value());
+  EXPECT_NE(credentials->find("credentials in the URL are not sent"), std::string::npos)
+      << *credentials;
+  EXPECT_EQ(credentials->find("s3cret-token"), std::string::npos) << *credentials;
+  const auto query = ValidateServerUrl("http://127.0.0.1:8080/v1?api_key=s3cret-token");
+  ASSERT_TRUE(query.has_value());
+  EXPECT_NE(query->find("no query"), std::string::npos) << *query;
+  EXPECT_EQ(query->find("s3cret-token"), std::string::npos) << *query;
+}
+
 TEST(ServerChecks, AnInvalidTargetIsAnErrorNamingIt) {
   const reports::ClauseResult result = JudgeServerClause("W1", Target("https://127.0.0.1:1/v1"));
   EXPECT_EQ(result.verdict, Verdict::kError);

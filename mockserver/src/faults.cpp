@@ -108,11 +108,20 @@ std::optional<Plan> LoadingAnswer(const Exchange& exchange, Stage stage) {
   return std::nullopt;
 }
 
-// no-health: /health answers the profile's 404, as on Ollama.
+// no-health: /health answers the profile's 404, as on Ollama, or 405 / 501 as servers without
+// the route (or without GET on it) answer.
 std::optional<Plan> NoHealthAnswer(const Exchange& exchange, Stage stage) {
   if (stage != Stage::kValidated || !Health(exchange.endpoint())) return std::nullopt;
   const auto& request = exchange.request();
-  return Answered(NotFound(exchange.profile(), request.method, request.path),
+  const int status = exchange.scenario().status;
+  if (status == 0 || status == 404) {
+    return Answered(NotFound(exchange.profile(), request.method, request.path),
+                    ScenarioKind::kNoHealth);
+  }
+  const std::string_view message = status == 405   ? "Method Not Allowed"
+                                   : status == 501 ? "Not Implemented"
+                                                   : "No health endpoint";
+  return Answered(ErrorAnswer(exchange.profile(), status, message, "invalid_request_error"),
                   ScenarioKind::kNoHealth);
 }
 

@@ -19,6 +19,7 @@
 
 #include "capture.hpp"
 #include "provkit/mockserver/config.hpp"
+#include "provkit/support/redact.hpp"
 
 namespace provkit::mock {
 namespace {
@@ -60,28 +61,6 @@ bool SecretHeader(std::string_view name) {
 std::string SecretOf(const std::string& value) {
   if (value.size() > 7 && Lower(value.substr(0, 7)) == "bearer ") return value.substr(7);
   return value;
-}
-
-/// `sk-...` style tokens (8 or more word characters after "sk-") replaced by <redacted>.
-std::string RedactTokens(const std::string& text) {
-  std::string out;
-  const auto word = [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '-';
-  };
-  std::size_t i = 0;
-  while (i < text.size()) {
-    if (text.compare(i, 3, "sk-") == 0 && (i == 0 || !word(text[i - 1]))) {
-      std::size_t end = i + 3;
-      while (end < text.size() && word(text[end])) ++end;
-      if (end - i - 3 >= 8) {
-        out += "<redacted>";
-        i = end;
-        continue;
-      }
-    }
-    out += text[i++];
-  }
-  return out;
 }
 
 /// One request in flight: the upstream answer as it arrives, shared by the worker thread that
@@ -458,9 +437,10 @@ Cassette RecordingProxy::Impl::cassette() const {
       if (!secret.empty())
         value = value.substr(0, value.size() - secret.size()) + placeholder(secret);
     }
-    if (exchange.request_body) exchange.request_body = RedactTokens(*exchange.request_body);
-    exchange.response_body = RedactTokens(exchange.response_body);
-    for (RecordedChunk& chunk : exchange.chunks) chunk.text = RedactTokens(chunk.text);
+    if (exchange.request_body)
+      exchange.request_body = support::RedactTokens(*exchange.request_body);
+    exchange.response_body = support::RedactTokens(exchange.response_body);
+    for (RecordedChunk& chunk : exchange.chunks) chunk.text = support::RedactTokens(chunk.text);
   }
   return cassette;
 }

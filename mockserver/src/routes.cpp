@@ -19,6 +19,10 @@ class HealthHandler final : public Handler {
  public:
   Plan Answer(Exchange& exchange, const Checkpoint& checkpoint) const override {
     if (auto plan = checkpoint(Stage::kValidated)) return std::move(*plan);
+    const Scenario& scenario = exchange.scenario();
+    if (scenario.kind == ScenarioKind::kHealthy && scenario.status != 0 && scenario.status != 200) {
+      return Plan::Of(Body{scenario.status, "", ""});  // 204 and the like: no body
+    }
     return Plan::Of(HealthOk(exchange.profile()));
   }
 };

@@ -17,7 +17,8 @@ constexpr ScenarioInfo kScenarios[] = {
     {ScenarioKind::kLoading, "loading",
      "health 503 'Loading model' (chat 503 too) for `requests` health requests or `seconds`, then "
      "healthy"},
-    {ScenarioKind::kNoHealth, "no-health", "GET /health answers 404, as on Ollama"},
+    {ScenarioKind::kNoHealth, "no-health",
+     "GET /health answers 404 (or status 405, 501), as on Ollama"},
     {ScenarioKind::kMissingModel, "missing-model",
      "the listing lacks `models` (default: all); chat answers model-not-found for them"},
     {ScenarioKind::kModelsError, "models-error",
@@ -90,7 +91,11 @@ std::string ScenarioNames() {
 
 }  // namespace
 
-Scenario Scenario::Healthy() { return {}; }
+Scenario Scenario::Healthy(int health_status) {
+  Scenario scenario;
+  scenario.status = health_status;
+  return scenario;
+}
 
 Scenario Scenario::Loading(int requests, milliseconds time) {
   Scenario scenario;
@@ -100,9 +105,10 @@ Scenario Scenario::Loading(int requests, milliseconds time) {
   return scenario;
 }
 
-Scenario Scenario::NoHealth() {
+Scenario Scenario::NoHealth(int status) {
   Scenario scenario;
   scenario.kind = ScenarioKind::kNoHealth;
+  scenario.status = status;
   return scenario;
 }
 
@@ -227,7 +233,12 @@ Scenario ReadScenario(const nlohmann::json& value, const std::string& pointer) {
 
   switch (scenario.kind) {
     case ScenarioKind::kHealthy:
+      if (reader.Find("status") != nullptr) {
+        scenario.status = static_cast<int>(reader.Integer("status", 200, 200, 399));
+      }
+      break;
     case ScenarioKind::kNoHealth:
+      scenario.status = static_cast<int>(reader.Integer("status", 404, 400, 599));
       break;
     case ScenarioKind::kLoading:
       scenario.loading_requests = static_cast<int>(reader.Integer("requests", 0, 0, 1000000));
@@ -299,7 +310,10 @@ nlohmann::json ToJson(const Scenario& scenario) {
                         {"endpoint", EndpointName(scenario.endpoint)}};
   switch (scenario.kind) {
     case ScenarioKind::kHealthy:
+      if (scenario.status != 0) out["status"] = scenario.status;
+      break;
     case ScenarioKind::kNoHealth:
+      out["status"] = scenario.status == 0 ? 404 : scenario.status;
       break;
     case ScenarioKind::kLoading:
       out["requests"] = scenario.loading_requests;

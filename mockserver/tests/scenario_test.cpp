@@ -139,6 +139,39 @@ TEST(ScenarioTest, NoHealthAnswers404) {
   EXPECT_EQ(listing->status, 200);
 }
 
+TEST(ScenarioTest, NoHealthAnswersTheStatusItIsGiven) {
+  RecordProperty("clause", "R3");
+  Server server;
+  auto client = ClientOf(server);
+  for (const int status : {405, 501}) {
+    server.SetScenario(ScenarioFromJson(json{{"name", "no-health"}, {"status", status}}));
+    auto health = client.Get("/health");
+    ASSERT_TRUE(health);
+    EXPECT_EQ(health->status, status);
+    EXPECT_THAT(health->body,
+                ::testing::HasSubstr(status == 405 ? "Method Not Allowed" : "Not Implemented"));
+    auto listing = client.Get("/v1/models");
+    ASSERT_TRUE(listing);
+    EXPECT_EQ(listing->status, 200);
+  }
+  EXPECT_EQ(ToJson(Scenario::NoHealth(501))["status"], 501);
+  EXPECT_THROW(ScenarioFromJson(json{{"name", "no-health"}, {"status", 200}}), ConfigError);
+}
+
+TEST(ScenarioTest, HealthyWithAStatusAnswersItWithoutABody) {
+  RecordProperty("clause", "R1");
+  Server server;
+  server.SetScenario(ScenarioFromJson(json{{"name", "healthy"}, {"status", 204}}));
+  auto client = ClientOf(server);
+  auto health = client.Get("/health");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 204);
+  EXPECT_EQ(health->body, "");
+  EXPECT_EQ(ScenarioFromJson(ToJson(Scenario::Healthy(204))).status, 204);
+  EXPECT_EQ(ToJson(Scenario::Healthy()).contains("status"), false);
+  EXPECT_THROW(ScenarioFromJson(json{{"name", "healthy"}, {"status", 404}}), ConfigError);
+}
+
 TEST(ScenarioTest, MissingModelHidesModelsFromListingAndChat) {
   RecordProperty("clause", "R4");
   Server server(TwoModels());

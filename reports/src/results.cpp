@@ -12,6 +12,7 @@
 
 #include "provkit/reports/file.hpp"
 #include "provkit/runtime/error.hpp"
+#include "provkit/support/redact.hpp"
 #include "text.hpp"
 
 #ifndef PROVKIT_VERSION
@@ -35,17 +36,6 @@ void AppendItem(std::string& into, std::string_view item) {
   if (line.empty()) return;
   if (!into.empty() && into.back() != '\n') into += '\n';
   into += line;
-}
-
-bool IsSecretKey(std::string key) {
-  std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) {
-    return c == '-' ? '_' : static_cast<char>(std::tolower(c));
-  });
-  for (std::string_view word : {"api_key", "apikey", "secret", "password", "passwd", "credential",
-                                "authorization", "bearer"}) {
-    if (key.find(word) != std::string::npos) return true;
-  }
-  return key == "token" || key.ends_with("_token");
 }
 
 OrderedJson RequestJson(const RequestRecord& request) {
@@ -253,8 +243,8 @@ std::vector<std::string> EvidenceItems(std::string_view text) {
 nlohmann::json RedactSecrets(nlohmann::json configuration) {
   if (configuration.is_object()) {
     for (auto& [key, value] : configuration.items()) {
-      if (IsSecretKey(key) && !value.is_null()) {
-        value = "<redacted>";
+      if (support::IsSecretName(key) && !value.is_null()) {
+        value = support::kRedacted;
       } else {
         value = RedactSecrets(std::move(value));
       }

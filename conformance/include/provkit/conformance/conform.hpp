@@ -56,6 +56,12 @@ struct ConformOutcome {
   std::optional<std::string> write_error;
   /// kServer: the reference probe's verdict on the server, as a line for a person.
   std::optional<std::string> reference_probe;
+  /// The signal that interrupted the run (InstallInterruptHandlers), or 0. The results hold the
+  /// clauses judged before it and are incomplete; the exit status is then 128 + the signal.
+  int interrupted_by = 0;
+
+  /// The process exit status: `status`, or 128 + `interrupted_by`.
+  int ExitCode() const;
 
   /// "local-reference: 26 PASS, 1 NON-STRICT; stale baseline entries gate: 1 -> exit 1".
   std::string SummaryLine() const;
@@ -63,8 +69,15 @@ struct ConformOutcome {
 
 /// Judges the subject of `request` clause by clause (progress after each clause), applies the
 /// baseline, writes the results file and the JUnit file, and decides the status. Never throws:
-/// a subject that cannot be started gives ERROR on every clause.
+/// a subject that cannot be started gives ERROR on every clause. The run's secrets (the API key,
+/// $PROVKIT_API_KEY, secret-named values of the adapter's command line, URL credentials and
+/// queries, sk- tokens) are redacted from the results, the JUnit file and the progress.
 ConformOutcome Conform(const ConformRequest& request, const ProgressCallback& progress = {});
+
+/// Whether the files `request` will write can be written, checked before any clause is judged:
+/// creates the directories (out_dir, or the results and JUnit files' parents) and writes and
+/// removes a probe file in each. The problem, naming the flag and the path, or nullopt.
+std::optional<std::string> CheckOutputs(const ConformRequest& request);
 
 /// `name` as a file name: letters, digits, '-', '_' and '.' kept, anything else '-', runs of
 /// '-' folded, never starting with '-' or '.', never empty ("subject").

@@ -16,7 +16,7 @@ namespace provkit::mock {
 enum class ScenarioKind {
   kHealthy,   ///< Everything answers normally.
   kLoading,   ///< /health answers 503 "Loading model" (and chat 503) until N requests or T elapsed.
-  kNoHealth,  ///< /health answers 404, as on Ollama.
+  kNoHealth,  ///< /health answers 404 (or `status`: 405, 501), as on Ollama.
   kMissingModel,  ///< The listing lacks some models; chat answers model-not-found for them.
   kModelsError,   ///< The listing answers an error status (500 unless `status` says otherwise).
   kAuth,          ///< Requests without `Authorization: Bearer <token>` answer 401 (or `status`).
@@ -65,7 +65,9 @@ struct Scenario {
   std::chrono::milliseconds loading_time{0};
   /// kMissingModel: ids left out of the listing; empty = every configured model.
   std::vector<std::string> hidden_models;
-  /// kModelsError, kAuth: the status to answer; 0 = the scenario's default (500, 401).
+  /// The status to answer; 0 = the scenario's default. kModelsError: the listing's (500);
+  /// kAuth: the refusal's (401); kNoHealth: the absent /health's (404; 405 and 501 are how other
+  /// servers say it); kHealthy: the /health status (200; another 2xx or 3xx answers an empty body).
   int status = 0;
   /// kAuth: the bearer token that is accepted.
   std::string token = "provkit-secret";
@@ -86,10 +88,10 @@ struct Scenario {
   /// kHuge: approximate size of the answer body in bytes.
   std::size_t huge_bytes = std::size_t{32} << 20;
 
-  static Scenario Healthy();
+  static Scenario Healthy(int health_status = 0);
   static Scenario Loading(int requests,
                           std::chrono::milliseconds time = std::chrono::milliseconds{0});
-  static Scenario NoHealth();
+  static Scenario NoHealth(int status = 404);
   static Scenario MissingModel(std::vector<std::string> hidden = {});
   static Scenario ModelsError(int status = 500);
   static Scenario Auth(std::string token = "provkit-secret", int status = 401);
