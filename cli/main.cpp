@@ -24,6 +24,8 @@ constexpr Subcommand kSubcommands[] = {
      "judge a provider, adapter or server against the contract"},
     {"check", provkit::cli::CheckCommand,
      "readiness preflight of a live server (exit 0 ready, 1 not)"},
+    {"record", provkit::cli::RecordCommand,
+     "record a real server's exchanges for provkit mock --replay"},
 };
 
 std::string CommandList() {
@@ -57,7 +59,7 @@ int main(int argc, char** argv) {
     return *exit;
   }
   if (!name)
-    return parser.PrintUsageError("a command is required: mock, report, conform or check",
+    return parser.PrintUsageError("a command is required: mock, report, conform, check or record",
                                   std::cerr);
 
   // `provkit help` and `provkit help <command>`.

@@ -44,6 +44,9 @@ struct Flags {
   std::optional<long long> threads;
   std::optional<long long> keep_alive_s;
   std::optional<long long> journal_size;
+  std::optional<std::string> replay;
+  bool replay_strict = false;
+  std::optional<double> replay_speed;
   bool quiet = false;
 };
 
@@ -134,7 +137,20 @@ support::FlagParser MakeParser(Flags& flags) {
             .value_name = "N",
             .help = "requests kept in the journal (default 10000)"},
            &flags.journal_size, 1LL, 10000000LL)
-      .Bool({.name = "quiet", .help = "do not log requests", .short_name = 'q'}, &flags.quiet);
+      .Bool({.name = "quiet", .help = "do not log requests", .short_name = 'q'}, &flags.quiet)
+      .Section("replay")
+      .String({.name = "replay",
+               .value_name = "CASSETTE",
+               .help = "answer from recorded exchanges first (provkit record; docs/mockserver.md)",
+               .non_empty = true},
+              &flags.replay)
+      .Bool({.name = "replay-strict",
+             .help = "an unmatched request answers 404 naming the closest recording"},
+            &flags.replay_strict)
+      .Number({.name = "replay-speed",
+               .value_name = "X",
+               .help = "recorded timing divided by X (default 1; 0: no waits)"},
+              &flags.replay_speed, 0.0, 1000.0);
   return parser;
 }
 
@@ -212,6 +228,16 @@ mock::ServerOptions OptionsOf(const Flags& flags) {
   if (flags.threads) options.threads = static_cast<std::size_t>(*flags.threads);
   if (flags.keep_alive_s) options.keep_alive_timeout = std::chrono::seconds(*flags.keep_alive_s);
   if (flags.journal_size) options.journal_size = static_cast<std::size_t>(*flags.journal_size);
+  if (!flags.replay && (flags.replay_strict || flags.replay_speed)) {
+    throw UsageError{"--replay-strict and --replay-speed need --replay CASSETTE"};
+  }
+  if (flags.replay) {
+    mock::ReplayOptions replay;
+    replay.cassette = mock::LoadCassette(*flags.replay);  // ConfigError names the file and line
+    replay.strict = flags.replay_strict;
+    if (flags.replay_speed) replay.speed = *flags.replay_speed;
+    options.replay = std::move(replay);
+  }
   return options;
 }
 
@@ -224,8 +250,9 @@ void LogRequest(const mock::JournalEntry& entry) {
   std::fprintf(stderr, "%02d:%02d:%02d.%03lld #%llu conn %llu %s %s -> %d%s%s\n", parts.tm_hour,
                parts.tm_min, parts.tm_sec, static_cast<long long>(since_epoch % 1000),
                static_cast<unsigned long long>(entry.sequence),
-               static_cast<unsigned long long>(entry.connection_id), entry.method.c_str(),
-               entry.path.c_str(), entry.status,
+               static_cast<unsigned long long>(entry.connection_id),
+               support::ClipPrintable(entry.method, 32).c_str(),
+               support::ClipPrintable(entry.path, 300).c_str(), entry.status,
                entry.fault.empty() ? "" : " fault=", entry.fault.c_str());
 }
 
@@ -272,6 +299,11 @@ int MockCommand(int argc, char** argv) {
                  std::string(mock::ProfileName(server->profile())).c_str(),
                  std::string(mock::ScenarioName(scenario.kind)).c_str(), server->base_url().c_str(),
                  "; stop with Ctrl-C");
+    if (flags.replay) {
+      std::fprintf(stderr, "provkit mock: replaying %s%s\n",
+                   support::ClipPrintable(*flags.replay, 300).c_str(),
+                   flags.replay_strict ? " (strict)" : "");
+    }
   }
 
   int signal_number = 0;

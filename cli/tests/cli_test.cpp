@@ -154,6 +154,7 @@ TEST(Cli, HelpGoesToStdoutWithExitZero) {
       {{"check", "--help"}, "usage: provkit check URL [options]\n"},
       {{"help", "check"}, "usage: provkit check URL [options]\n"},
       {{"report", "--help"}, "usage: provkit report <subcommand> [options]\n"},
+      {{"record", "--help"}, "usage: provkit record --upstream URL [options]\n"},
   };
   for (const auto& [args, first_line] : cases) {
     const Outcome run = Provkit(args);
@@ -165,7 +166,7 @@ TEST(Cli, HelpGoesToStdoutWithExitZero) {
 
 TEST(Cli, TopLevelHelpListsEveryCommand) {
   const Outcome run = Provkit({"--help"});
-  for (const std::string command : {"mock", "report", "conform", "check"}) {
+  for (const std::string command : {"mock", "report", "conform", "check", "record"}) {
     EXPECT_NE(run.out.find("\n  " + command + " "), std::string::npos) << command << "\n"
                                                                        << run.out;
   }
@@ -180,9 +181,29 @@ TEST(Cli, HelpListsEveryFlagOfTheDocs) {
         "--probe-budget"}},
       {"check", {"--model", "--api-key", "--wait", "--budget", "--json"}},
       {"mock",
-       {"--host", "--port", "--base-path", "--models", "--profile", "--scenario", "--param",
-        "--endpoint", "--config", "--chunk-chars", "--chunk-interval-ms", "--first-chunk-ms",
-        "--listen-delay-ms", "--threads", "--keep-alive-s", "--journal-size", "--quiet"}},
+       {"--host",
+        "--port",
+        "--base-path",
+        "--models",
+        "--profile",
+        "--scenario",
+        "--param",
+        "--endpoint",
+        "--config",
+        "--chunk-chars",
+        "--chunk-interval-ms",
+        "--first-chunk-ms",
+        "--listen-delay-ms",
+        "--threads",
+        "--keep-alive-s",
+        "--journal-size",
+        "--quiet",
+        "--replay",
+        "--replay-strict",
+        "--replay-speed"}},
+      {"record",
+       {"--upstream", "--out", "--host", "--port", "--server", "--situation", "--description",
+        "--quiet"}},
   };
   for (const auto& [command, flags] : cases) {
     const Outcome run = Provkit({command, "--help"});
@@ -222,8 +243,9 @@ TEST(Cli, UsageErrorsGiveTheErrorAndOneUsageLine) {
   const std::string conform =
       "usage: provkit conform (--cpp | --adapter \"CMD ARGS\" | --server URL) [options]";
   const std::string check = "usage: provkit check URL [options]";
+  const std::string record = "usage: provkit record --upstream URL [options]";
   const std::vector<UsageCase> cases = {
-      {{}, "provkit: a command is required: mock, report, conform or check", top},
+      {{}, "provkit: a command is required: mock, report, conform, check or record", top},
       {{"confrom"}, "provkit: unknown command 'confrom' (did you mean conform?)", top},
       {{"--bogus"}, "provkit: unknown option '--bogus'", top},
       {{"help", "nosuch"}, "provkit: unknown command 'nosuch'", top},
@@ -273,6 +295,18 @@ TEST(Cli, UsageErrorsGiveTheErrorAndOneUsageLine) {
        "provkit conform: --server 'http://<redacted>@127.0.0.1:1/v1': credentials in the URL are "
        "not sent; give the token with --api-key or $PROVKIT_API_KEY",
        conform},
+      {{"mock", "--replay-strict"},
+       "provkit mock: --replay-strict and --replay-speed need --replay CASSETTE",
+       mock},
+      {{"record"}, "provkit record: --upstream URL is required", record},
+      {{"record", "--upstream", "http://u:s3cret@127.0.0.1:1"},
+       "provkit record: --upstream 'http://<redacted>@127.0.0.1:1': credentials and queries in "
+       "the URL are not forwarded; the client's own Authorization header is (and is replaced "
+       "in the cassette)",
+       record},
+      {{"record", "--upstream", "http://127.0.0.1:1", "--out", "/dev/null/x.jsonl"},
+       "provkit record: --out '/dev/null/x.jsonl': cannot write there (Not a directory)",
+       record},
       {{"check"}, "provkit check: URL is required", check},
       {{"check", "http://127.0.0.1:1/v1", "http://127.0.0.1:2/v1"},
        "provkit check: unexpected argument 'http://127.0.0.1:2/v1'",
