@@ -144,14 +144,15 @@ void CheckR1(ClauseRun& run) {
        {Case{"healthy, model unset", Scenario::Healthy(), true, 200, "ok"},
         Case{"health 204 without a body, model unset", Scenario::Healthy(204), true, 204, "", true},
         Case{"loading, model unset", Scenario::Loading(0), false, 503, "Loading model"},
-        Case{"no /health (404), model unset", Scenario::NoHealth(), false, 404, nullptr}}) {
+        Case{"no /health (404), model unset", Scenario::NoHealth(), false, 404, nullptr},
+        Case{"health 500, model unset", Scenario::NoHealth(500), false, 500, nullptr}}) {
     run.Case(c.name);
     server.SetScenario(c.scenario);
     std::string message = c.message != nullptr ? c.message : "";
     if (c.message == nullptr) {
       const auto raw = FetchRaw(server, "/health", run.options().api_key);
       const std::optional<std::string> text = raw ? ErrorBodyMessage(raw->second) : std::nullopt;
-      if (!text) throw HarnessError("the mock server's 404 /health carried no error message");
+      if (!text) throw HarnessError("the mock server's /health error carried no message");
       message = *text;
     }
     ProbeOutcome probe = OpenAndProbe(run, server, std::nullopt);
@@ -773,7 +774,7 @@ void CheckR16(ClauseRun& run) {
 std::span<const CheckEntry> ReadinessChecks() noexcept {
   // clang-format off
   static constexpr CheckEntry kTable[] = {
-      {"R1", "model unset: one GET /health; 200, 204, loading (503) and absent (404) answers", CheckR1},
+      {"R1", "model unset: one GET /health; 200, 204, loading (503), absent (404) and 500 answers", CheckR1},
       {"R2", "model listed: /health then /models, verified, statuses and message", CheckR2},
       {"R3", "no /health (404, 405, 501; Ollama, LM Studio): the listing decides", CheckR3},
       {"R4", "model not listed: named as not listed; suggestions for tag, org and case variants", CheckR4},

@@ -547,6 +547,14 @@ void CheckS9(ClauseRun& run) {
     run.Count("outputs not in prompt order", out_of_order, 0, "output");
     run.CountAtMost("connections open at once (concurrency 3)",
                     static_cast<std::int64_t>(peak.load()), 3, "connection");
+    if (peak.load() > 3) {
+      // The usual cause: an adapter that ignores the op's `concurrency` and lets the library use
+      // its configured default (docs/adapter-protocol.md, "run_many's concurrency").
+      run.Observe(
+          "run_many was asked for concurrency 3 (the run_many op's `concurrency` field); the "
+          "subject ran more at once: pass that value to the library per call, or bound the "
+          "calls in the adapter");
+    }
     run.Note("the server saw " + std::to_string(server.connections_opened()) +
              " connections in all");
     run.RecordJournal(server);

@@ -120,6 +120,7 @@ std::optional<Plan> NoHealthAnswer(const Exchange& exchange, Stage stage) {
   }
   const std::string_view message = status == 405   ? "Method Not Allowed"
                                    : status == 501 ? "Not Implemented"
+                                   : status >= 500 ? "Internal Server Error"
                                                    : "No health endpoint";
   return Answered(ErrorAnswer(exchange.profile(), status, message, "invalid_request_error"),
                   ScenarioKind::kNoHealth);
