@@ -1,6 +1,9 @@
 // The provkit subcommands: each takes the arguments after its name and returns an exit code.
 #pragma once
 
+#include <pthread.h>
+#include <signal.h>
+
 #include <string>
 
 #include "provkit/runtime/contract.hpp"
@@ -24,6 +27,17 @@ inline support::FlagParser NewFlagParser(std::string command, std::string usage)
   support::FlagParser parser(std::move(command), std::move(usage));
   parser.Version(VersionLine());
   return parser;
+}
+
+/// Blocks SIGINT and SIGTERM in this thread (and so in every thread started after it) and returns
+/// the set, for the one sigwait of a command that serves until it is stopped (mock, record).
+inline sigset_t BlockStopSignals() {
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  return stop_signals;
 }
 
 int MockCommand(int argc, char** argv);  ///< provkit mock: run the mock local server.

@@ -1,5 +1,4 @@
 // provkit mock: runs the mock OpenAI-compatible server until SIGINT or SIGTERM.
-#include <pthread.h>
 #include <signal.h>
 
 #include <algorithm>
@@ -277,11 +276,7 @@ int MockCommand(int argc, char** argv) {
 
   // Block the stop signals before the server starts its threads, so that only sigwait below sees
   // them.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  const sigset_t stop_signals = BlockStopSignals();
 
   std::optional<mock::Server> server;
   try {

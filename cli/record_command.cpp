@@ -1,6 +1,5 @@
 // provkit record: a recording proxy in front of a real server; SIGINT or SIGTERM writes the
 // cassette `provkit mock --replay` answers from.
-#include <pthread.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -121,11 +120,7 @@ int RecordCommand(int argc, char** argv) {
   options.description = flags.description;
 
   // Only the sigwait below sees the stop signals: block them before any thread starts.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  const sigset_t stop_signals = BlockStopSignals();
 
   std::optional<mock::RecordingProxy> proxy;
   try {
