@@ -1,5 +1,5 @@
-// provkit report: adapts argc/argv to provkit::reports::RunReportCommand (which parses its own
-// flags), answering --version here like every other command.
+// provkit report: adapts argc/argv to provkit::reports::RunReportCommand, which parses its flags
+// with the shared support::FlagParser.
 #include <iostream>
 #include <string>
 #include <vector>
@@ -11,13 +11,7 @@ namespace provkit::cli {
 
 int ReportCommand(int argc, char** argv) {
   const std::vector<std::string> args(argv, argv + argc);
-  for (std::size_t i = 1; i < args.size() && args[i] != "--"; ++i) {
-    if (args[i] == "--version") {
-      std::cout << VersionLine() << "\n";
-      return kExitOk;
-    }
-  }
-  return provkit::reports::RunReportCommand(args, std::cout, std::cerr);
+  return provkit::reports::RunReportCommand(args, std::cout, std::cerr, VersionLine());
 }
 
 }  // namespace provkit::cli

@@ -18,6 +18,8 @@
 #include <cstring>
 #include <functional>
 
+#include "provkit/support/utf8.hpp"
+
 namespace provkit::conformance::wire {
 namespace {
 
@@ -50,35 +52,6 @@ int HexValue(char c) {
 bool IsTokenChar(unsigned char c) {
   if (std::isalnum(c) != 0) return true;
   return std::strchr("!#$%&'*+-.^_`|~", c) != nullptr && c != 0;
-}
-
-/// The length of the valid UTF-8 sequence starting `text` (1-4), 0 when invalid.
-std::size_t Utf8Length(std::string_view text) {
-  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
-  const unsigned char c = byte(0);
-  if (c < 0x80) return 1;
-  std::size_t length = 0;
-  unsigned char low = 0x80;
-  unsigned char high = 0xBF;
-  if (c >= 0xC2 && c <= 0xDF) {
-    length = 2;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    length = 3;
-    if (c == 0xE0) low = 0xA0;
-    if (c == 0xED) high = 0x9F;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    length = 4;
-    if (c == 0xF0) low = 0x90;
-    if (c == 0xF4) high = 0x8F;
-  } else {
-    return 0;
-  }
-  if (text.size() < length) return 0;
-  if (byte(1) < low || byte(1) > high) return 0;
-  for (std::size_t i = 2; i < length; ++i) {
-    if (byte(i) < 0x80 || byte(i) > 0xBF) return 0;
-  }
-  return length;
 }
 
 unsigned DecodeUtf8(std::string_view text, std::size_t length) {
@@ -179,7 +152,7 @@ std::string Printable(std::string_view text, std::size_t limit) {
         piece.assign(1, static_cast<char>(c));
       }
     } else {
-      length = Utf8Length(text.substr(i));
+      length = support::Utf8SequenceLength(text.substr(i));
       if (length == 0) {
         piece = Hex(c);
         length = 1;

@@ -9,6 +9,8 @@
 #include <sstream>
 
 #include "json_util.hpp"
+#include "provkit/support/json_text.hpp"
+#include "provkit/support/text_position.hpp"
 #include "readers.hpp"
 
 namespace provkit::mock {
@@ -24,20 +26,6 @@ std::string Describe(const std::string& message, const std::string& pointer,
   }
   if (!pointer.empty()) out += pointer + ": ";
   return out + message;
-}
-
-/// Line and column (1-based) of byte `offset` of `text`.
-std::pair<int, int> LineAndColumn(std::string_view text, std::size_t offset) {
-  offset = std::min(offset, text.size());
-  int line = 1;
-  std::size_t line_start = 0;
-  for (std::size_t i = 0; i < offset; ++i) {
-    if (text[i] == '\n') {
-      ++line;
-      line_start = i + 1;
-    }
-  }
-  return {line, static_cast<int>(offset - line_start) + 1};
 }
 
 /// An input iterator over the config text that publishes how far the parser has read.
@@ -162,15 +150,6 @@ std::size_t TokenStart(std::string_view text, std::size_t offset) {
   return start;
 }
 
-/// nlohmann's parse_error text without its own "[json.exception...] parse error at line L, column
-/// C: " prefix.
-std::string ParseErrorReason(const nlohmann::json::parse_error& error) {
-  const std::string what = error.what();
-  const std::size_t column = what.find("column ");
-  const std::size_t colon = column == std::string::npos ? what.find(": ") : what.find(": ", column);
-  return colon == std::string::npos ? what : what.substr(colon + 2);
-}
-
 }  // namespace
 
 ConfigError::ConfigError(const std::string& message, std::string pointer, std::string file,
@@ -286,22 +265,19 @@ ServerOptions ParseConfig(std::string_view text, const std::string& file, Server
                                      std::ref(recorder));
   } catch (const nlohmann::json::parse_error& error) {
     const std::size_t offset = TokenStart(text, error.byte == 0 ? 0 : error.byte - 1);
-    const auto [line, column] = LineAndColumn(text, offset);
-    throw ConfigError(ParseErrorReason(error), {}, file, line, column);
+    const auto [line, column] = support::PositionAt(text, offset);
+    throw ConfigError(support::JsonErrorReason(error.what()), {}, file, line, column);
   } catch (const nlohmann::json::exception& error) {
     // A number too large for a double ("1e309") is out_of_range 406, not a parse_error; the
     // parser stopped just after it.
     const std::size_t offset = TokenStart(text, consumed == 0 ? 0 : consumed - 1);
-    const auto [line, column] = LineAndColumn(text, offset);
-    const std::string what = error.what();
-    const std::size_t prefix_end = what.find("] ");
-    throw ConfigError(prefix_end == std::string::npos ? what : what.substr(prefix_end + 2), {},
-                      file, line, column);
+    const auto [line, column] = support::PositionAt(text, offset);
+    throw ConfigError(support::JsonErrorReason(error.what()), {}, file, line, column);
   }
   try {
     return OptionsFromJson(document, std::move(defaults));
   } catch (const ConfigError& error) {
-    const auto [line, column] = LineAndColumn(text, recorder.PositionOf(error.pointer()));
+    const auto [line, column] = support::PositionAt(text, recorder.PositionOf(error.pointer()));
     // Strip the pointer prefix Describe() added; the new error adds file and position.
     std::string message = error.what();
     if (!error.pointer().empty() && message.rfind(error.pointer() + ": ", 0) == 0) {

@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "report_model.hpp"
 #include "text.hpp"
 
 namespace provkit::reports {
@@ -10,23 +11,6 @@ namespace {
 
 constexpr std::size_t kMaxReasonBytes = 200;
 constexpr std::string_view kArrow = " \xE2\x86\x92 ";  // U+2192
-
-// How bad a verdict is for the diff: PASS and INFO 0, SKIP 1, NON-STRICT 2, FAIL and ERROR 3.
-int Rank(Verdict verdict) {
-  switch (verdict) {
-    case Verdict::kPass:
-    case Verdict::kInfo:
-      return 0;
-    case Verdict::kSkip:
-      return 1;
-    case Verdict::kNonStrict:
-      return 2;
-    case Verdict::kFail:
-    case Verdict::kError:
-      return 3;
-  }
-  return 3;
-}
 
 std::string VerdictText(const std::optional<Verdict>& verdict) {
   return verdict ? std::string(VerdictName(*verdict)) : std::string("not run");
@@ -90,10 +74,10 @@ Diff DiffResults(const Results& old_results, const Results& new_results,
     if (after == nullptr) {
       diff.regressions.push_back(std::move(change));
     } else if (before == nullptr) {
-      (Rank(after->verdict) >= 2 ? diff.regressions : diff.changes).push_back(std::move(change));
-    } else if (Rank(after->verdict) > Rank(before->verdict)) {
+      (model::ChangeRank(after->verdict) >= 2 ? diff.regressions : diff.changes).push_back(std::move(change));
+    } else if (model::ChangeRank(after->verdict) > model::ChangeRank(before->verdict)) {
       diff.regressions.push_back(std::move(change));
-    } else if (Rank(after->verdict) < Rank(before->verdict)) {
+    } else if (model::ChangeRank(after->verdict) < model::ChangeRank(before->verdict)) {
       diff.fixes.push_back(std::move(change));
     } else if (after->verdict != before->verdict) {
       diff.changes.push_back(std::move(change));

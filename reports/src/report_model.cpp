@@ -57,7 +57,9 @@ bool Earlier(std::span<const Results> runs, std::size_t a, std::size_t b) {
   return a < b;
 }
 
-int Rank(Verdict verdict) {
+}  // namespace
+
+int ChangeRank(Verdict verdict) {
   switch (verdict) {
     case Verdict::kPass:
     case Verdict::kInfo:
@@ -72,8 +74,6 @@ int Rank(Verdict verdict) {
   }
   return 3;
 }
-
-}  // namespace
 
 std::optional<double> TimestampSeconds(std::string_view timestamp) {
   const int year = Digits(timestamp, 0, 4);
@@ -422,9 +422,9 @@ std::vector<History> Histories(std::span<const Results> runs) {
 int Direction(const std::optional<Verdict>& before, const std::optional<Verdict>& after) {
   if (before == after) return 0;
   if (!after) return 1;
-  if (!before) return Rank(*after) >= 2 ? 1 : 0;
-  const int from = Rank(*before);
-  const int to = Rank(*after);
+  if (!before) return ChangeRank(*after) >= 2 ? 1 : 0;
+  const int from = ChangeRank(*before);
+  const int to = ChangeRank(*after);
   return to > from ? 1 : to < from ? -1 : 0;
 }
 

@@ -77,6 +77,9 @@ std::string CellLabel(const Cell& cell);
 std::string CellNote(const Cell& cell);
 /// CSS class suffix of a verdict.
 std::string_view VerdictSlug(Verdict verdict);
+/// How bad a verdict is when two runs are compared: PASS and INFO 0, SKIP 1, NON-STRICT 2, FAIL
+/// and ERROR 3. A change to 2 or more is a regression.
+int ChangeRank(Verdict verdict);
 /// CSS class suffix of a mark: "gates", "error", "baselined", "warning", "pass", ...
 std::string_view MarkSlug(Mark mark);
 /// The plain-text glyph the HTML shows for a mark (no emoji font needed).

@@ -7,6 +7,8 @@
 
 #include "provkit/reports/file.hpp"
 #include "provkit/reports/results.hpp"
+#include "provkit/support/json_text.hpp"
+#include "provkit/support/text_position.hpp"
 
 namespace provkit::reports {
 namespace {
@@ -410,28 +412,6 @@ bool ReadResults(Walker& walker, const json& root, Results& results) {
   return true;
 }
 
-// 1-based line and column of the byte at 0-based `offset`.
-std::pair<int, int> LineAndColumn(std::string_view text, std::size_t offset) {
-  offset = std::min(offset, text.size());
-  int line = 1;
-  std::size_t line_start = 0;
-  for (std::size_t i = 0; i < offset; ++i) {
-    if (text[i] == '\n') {
-      ++line;
-      line_start = i + 1;
-    }
-  }
-  return {line, static_cast<int>(offset - line_start) + 1};
-}
-
-// nlohmann's message without its "[json.exception...] parse error at line L, column C: " prefix.
-std::string ParseProblem(const std::string& what) {
-  const std::size_t column = what.find("column ");
-  const std::size_t colon =
-      column == std::string::npos ? std::string::npos : what.find(": ", column);
-  return colon == std::string::npos ? what : what.substr(colon + 2);
-}
-
 }  // namespace
 
 Outcome<Results> ParseResults(std::string_view text, std::string_view file) {
@@ -445,8 +425,8 @@ Outcome<Results> ParseResults(std::string_view text, std::string_view file) {
           return depth <= kMaxDepth;
         });
   } catch (const json::parse_error& error) {
-    const auto [line, column] = LineAndColumn(text, error.byte == 0 ? 0 : error.byte - 1);
-    return FileError{file_name, "malformed JSON: " + ParseProblem(error.what()), line, column};
+    const auto [line, column] = support::PositionAt(text, error.byte == 0 ? 0 : error.byte - 1);
+    return FileError{file_name, "malformed JSON: " + support::JsonErrorReason(error.what()), line, column};
   } catch (const json::exception& error) {
     return FileError{file_name, std::string("malformed JSON: ") + error.what()};
   }

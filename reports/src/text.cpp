@@ -5,61 +5,18 @@
 #include <cmath>
 #include <cstdio>
 
+#include "provkit/support/utf8.hpp"
+
 namespace provkit::reports::text {
 namespace {
 
 constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
 
-bool IsContinuation(unsigned char byte) { return (byte & 0xC0) == 0x80; }
-
-// Length of the valid UTF-8 sequence starting at `at`, or 0 when it is invalid.
-std::size_t SequenceLength(std::string_view input, std::size_t at) {
-  const auto byte = static_cast<unsigned char>(input[at]);
-  if (byte < 0x80) return 1;
-  std::size_t length = 0;
-  unsigned char low = 0x80;
-  unsigned char high = 0xBF;
-  if (byte >= 0xC2 && byte <= 0xDF) {
-    length = 2;
-  } else if (byte >= 0xE0 && byte <= 0xEF) {
-    length = 3;
-    if (byte == 0xE0) low = 0xA0;
-    if (byte == 0xED) high = 0x9F;  // no UTF-16 surrogates
-  } else if (byte >= 0xF0 && byte <= 0xF4) {
-    length = 4;
-    if (byte == 0xF0) low = 0x90;
-    if (byte == 0xF4) high = 0x8F;
-  } else {
-    return 0;
-  }
-  if (at + length > input.size()) return 0;
-  const auto second = static_cast<unsigned char>(input[at + 1]);
-  if (second < low || second > high) return 0;
-  for (std::size_t i = 2; i < length; ++i) {
-    if (!IsContinuation(static_cast<unsigned char>(input[at + i]))) return 0;
-  }
-  return length;
-}
-
 bool IsAsciiControl(unsigned char byte) { return byte < 0x20 || byte == 0x7F; }
 
 }  // namespace
 
-std::string ValidUtf8(std::string_view input) {
-  std::string output;
-  output.reserve(input.size());
-  for (std::size_t at = 0; at < input.size();) {
-    const std::size_t length = SequenceLength(input, at);
-    if (length == 0) {
-      output += kReplacement;
-      ++at;
-    } else {
-      output.append(input.substr(at, length));
-      at += length;
-    }
-  }
-  return output;
-}
+std::string ValidUtf8(std::string_view input) { return support::RepairUtf8(input); }
 
 std::string OneLine(std::string_view input) {
   const std::string valid = ValidUtf8(input);
@@ -76,8 +33,7 @@ std::string OneLine(std::string_view input) {
 
 std::string Excerpt(std::string_view input, std::size_t max_bytes) {
   if (input.size() <= max_bytes) return std::string(input);
-  std::size_t cut = max_bytes;
-  while (cut > 0 && IsContinuation(static_cast<unsigned char>(input[cut]))) --cut;
+  const std::size_t cut = support::Utf8CutPoint(input, max_bytes);
   std::string output(input.substr(0, cut));
   output += "\xE2\x80\xA6 (" + std::to_string(input.size() - cut) + " more bytes)";
   return output;
@@ -87,7 +43,7 @@ std::string EscapeMarkup(std::string_view input) {
   std::string output;
   output.reserve(input.size() + input.size() / 8);
   for (std::size_t at = 0; at < input.size();) {
-    const std::size_t length = SequenceLength(input, at);
+    const std::size_t length = support::Utf8SequenceLength(input.substr(at));
     const std::string_view sequence = input.substr(at, length == 0 ? 1 : length);
     at += sequence.size();
     if (length == 0 || sequence == "\xEF\xBF\xBE" || sequence == "\xEF\xBF\xBF") {

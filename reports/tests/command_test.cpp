@@ -181,9 +181,21 @@ TEST_F(CommandTest, BadFlagsPrintAMessageAndUsageAndExitTwo) {
     EXPECT_THAT(run.err, StartsWith("provkit report " + args[0] + ": ")) << run.err;
     EXPECT_THAT(run.out, IsEmpty());
   }
-  EXPECT_THAT(Report({"html", "--colour", "x"}).err,
-              HasSubstr("unknown option '--colour'\n\nusage: provkit report html"));
-  EXPECT_EQ(Report({"pdf"}).exit_code, 2);
+  EXPECT_EQ(Report({"html", "--colour", "x"}).err,
+            "provkit report html: unknown option '--colour'\n"
+            "usage: provkit report html [options] RESULTS...\n");
+  EXPECT_THAT(Report({"md", "--titel", "x", "y"}).err,
+              StartsWith("provkit report md: unknown option '--titel' (did you mean --title?)\n"));
+  EXPECT_EQ(Report({"html", "-o", Data("cpp.results.json")}).err,
+            "provkit report html: RESULTS is required\n"
+            "usage: provkit report html [options] RESULTS...\n");
+  EXPECT_EQ(Report({"diff", "--format", "html", "a", "b"}).err,
+            "provkit report diff: --format expects text or md, got 'html'\n"
+            "usage: provkit report diff [options] OLD NEW\n");
+  EXPECT_EQ(Report({"pdf"}).err,
+            "provkit report: unknown subcommand 'pdf'\nusage: provkit report <subcommand> [options]\n");
+  EXPECT_EQ(Report({"mrege"}).exit_code, 2);
+  EXPECT_THAT(Report({"mrege"}).err, HasSubstr("(did you mean merge?)"));
   EXPECT_EQ(Report({}).exit_code, 2);
 }
 

@@ -202,6 +202,14 @@ FlagParser& FlagParser::Positional(std::string name, std::string help,
   return *this;
 }
 
+FlagParser& FlagParser::Operands(std::string name, std::string help,
+                                 std::vector<std::string>* values, std::size_t min) {
+  operands_name_ = {std::move(name), std::move(help), nullptr, min > 0};
+  operands_ = values;
+  operands_min_ = min;
+  return *this;
+}
+
 FlagParser& FlagParser::Rest(std::vector<std::string>* rest) {
   rest_ = rest;
   return *this;
@@ -250,6 +258,8 @@ ParseResult FlagParser::Parse(std::span<const std::string> args) {
           rest_->assign(args.begin() + static_cast<std::ptrdiff_t>(i) + 1, args.end());
           break;
         }
+      } else if (operands_ != nullptr) {
+        operands_->emplace_back(arg);
       } else if (rest_ != nullptr) {
         rest_->assign(args.begin() + static_cast<std::ptrdiff_t>(i), args.end());
         break;
@@ -298,6 +308,11 @@ ParseResult FlagParser::Parse(std::span<const std::string> args) {
   for (std::size_t i = next_positional; i < positionals_.size(); ++i) {
     if (positionals_[i].required) return error(positionals_[i].name + " is required");
   }
+  if (operands_ != nullptr && operands_->size() < operands_min_) {
+    return error(operands_min_ == 1 ? operands_name_.name + " is required"
+                                    : "at least " + std::to_string(operands_min_) + " " +
+                                          operands_name_.name + " arguments are required");
+  }
   return {};
 }
 
@@ -309,7 +324,14 @@ ParseResult FlagParser::Parse(int argc, const char* const* argv) {
 
 std::optional<int> FlagParser::ParseOrExit(int argc, const char* const* argv, std::ostream& out,
                                            std::ostream& err) {
-  const ParseResult result = Parse(argc, argv);
+  std::vector<std::string> args;
+  for (int i = 1; i < argc; ++i) args.emplace_back(argv[i]);
+  return ParseOrExit(args, out, err);
+}
+
+std::optional<int> FlagParser::ParseOrExit(std::span<const std::string> args, std::ostream& out,
+                                           std::ostream& err) {
+  const ParseResult result = Parse(args);
   switch (result.action) {
     case ParseResult::Action::kRun:
       return std::nullopt;
@@ -347,6 +369,9 @@ std::string FlagParser::Help() const {
   std::vector<Row> arguments;
   for (const PositionalArg& positional : positionals_) {
     if (!positional.help.empty()) arguments.push_back({positional.name, positional.help});
+  }
+  if (operands_ != nullptr && !operands_name_.help.empty()) {
+    arguments.push_back({operands_name_.name + "...", operands_name_.help});
   }
   if (!arguments.empty()) blocks.push_back({"arguments", std::move(arguments)});
   for (const HelpSection& section : sections_) {

@@ -179,6 +179,30 @@ TEST(Flags, RestTakesEverythingFromTheFirstExtraPositional) {
   EXPECT_EQ(rest, (std::vector<std::string>{"--port", "1", "--help"}));
 }
 
+TEST(Flags, OperandsCollectEveryExtraPositionalAmongTheFlags) {
+  std::optional<std::string> first;
+  std::vector<std::string> files;
+  std::string output;
+  FlagParser parser("provkit report html", "[options] RESULTS...");
+  parser.String({.name = "output", .value_name = "FILE", .short_name = 'o'}, &output)
+      .Positional("FIRST", "", &first, /*required=*/true)
+      .Operands("RESULTS", "results files", &files, 1);
+  ASSERT_EQ(parser.Parse(std::vector<std::string>{"a", "b", "-o", "out", "c", "--", "-d"}).action,
+            Action::kRun);
+  EXPECT_EQ(first, "a");
+  EXPECT_EQ(files, (std::vector<std::string>{"b", "c", "-d"}));
+  EXPECT_EQ(output, "out");
+  EXPECT_NE(parser.Help().find("RESULTS..."), std::string::npos) << parser.Help();
+
+  files.clear();
+  EXPECT_EQ(parser.Parse(std::vector<std::string>{"a", "-o", "out"}).error, "RESULTS is required");
+  std::vector<std::string> pair;
+  FlagParser two("provkit demo", "OLD NEW");
+  two.Operands("RESULTS", "", &pair, 2);
+  EXPECT_EQ(two.Parse(std::vector<std::string>{"x"}).error,
+            "at least 2 RESULTS arguments are required");
+}
+
 TEST(Flags, ParseOrExitPrintsHelpVersionAndOneLineUsageErrors) {
   const auto run = [](std::vector<const char*> argv, std::string& out, std::string& err) {
     Fixture f;

@@ -13,7 +13,9 @@ namespace provkit::reports {
 /// `diff` finds a regression, 2 for bad flags or arguments and for results or
 /// baseline files that cannot be read (the message names the file). The
 /// report time is NowTimestamp(), so $SOURCE_DATE_EPOCH pins it. Never throws
-/// for bad input.
-int RunReportCommand(std::span<const std::string> args, std::ostream& out, std::ostream& err);
+/// for bad input. A usage error prints the message and one usage line. `version_line`, when
+/// not empty, enables `--version` on the command and every subcommand.
+int RunReportCommand(std::span<const std::string> args, std::ostream& out, std::ostream& err,
+                     const std::string& version_line = {});
 
 }  // namespace provkit::reports

@@ -99,6 +99,11 @@ class FlagParser {
   /// one is the error "NAME is required".
   FlagParser& Positional(std::string name, std::string help, std::optional<std::string>* value,
                          bool required);
+  /// Every positional argument after the declared Positional ones, in order, wherever they stand
+  /// among the flags, shown as `name...` (e.g. "RESULTS..."). Fewer than `min` is the error
+  /// "NAME is required" (min 1) or "at least MIN NAME arguments are required". Excludes Rest.
+  FlagParser& Operands(std::string name, std::string help, std::vector<std::string>* values,
+                       std::size_t min);
   /// Everything after the last positional, flags included, goes to `*rest` unparsed (without
   /// positionals: the first positional argument and everything after it). For commands that
   /// dispatch to subcommands: `provkit mock --port 1` gives "mock" and {"--port", "1"}.
@@ -113,6 +118,9 @@ class FlagParser {
   /// code: the help to `out` (0), the version line to `out` (0), or a usage error to `err` (2,
   /// see PrintUsageError). Nullopt when the command should run.
   std::optional<int> ParseOrExit(int argc, const char* const* argv, std::ostream& out,
+                                 std::ostream& err);
+  /// The same for `args` (the arguments after the command's name).
+  std::optional<int> ParseOrExit(std::span<const std::string> args, std::ostream& out,
                                  std::ostream& err);
 
   /// Prints "COMMAND: MESSAGE" and the usage line to `err` and returns kExitUsage: for problems
@@ -159,6 +167,9 @@ class FlagParser {
   std::vector<HelpSection> sections_;
   std::vector<PositionalArg> positionals_;
   std::vector<std::string>* rest_ = nullptr;
+  PositionalArg operands_name_;                     // name and help of Operands
+  std::vector<std::string>* operands_ = nullptr;
+  std::size_t operands_min_ = 0;
 };
 
 /// The candidate most like `word` when it is close enough to be a typo of it (at most one edit
