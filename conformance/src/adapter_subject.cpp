@@ -570,6 +570,7 @@ OneShotResult AdapterSubject::OneShot(OneShotCall call, const Config& config,
                   {"inputs", inputs},
                   {"requirements", ToJson(args.requirements)},
                   {"concurrency", args.concurrency}};
+  if (call == OneShotCall::kStream && args.stop_after) request["stop_after"] = *args.stop_after;
   OneShotResult result;
   switch (call) {
     case OneShotCall::kInteract:

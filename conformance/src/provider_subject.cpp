@@ -221,7 +221,7 @@ OneShotResult ProviderSubject::OneShot(OneShotCall call, const Config& config,
   if (call == OneShotCall::kStream) {
     result.stream = ReadStream(
         [&] { return provkit::Stream(named, args.environment, args.input, args.requirements); },
-        std::nullopt, {});
+        args.stop_after, {});
     return result;
   }
   try {

@@ -244,12 +244,13 @@ void CheckS4(ClauseRun& run) {
     session_outputs = session->RunMany(args.environment, args.inputs, {}, args.concurrency);
   session->Close();
 
-  auto one_shot = [&](const char* name, OneShotCall call) -> std::optional<OneShotResult> {
-    run.Case(std::string("one-shot ") + name);
+  auto one_shot = [&](const std::string& name, OneShotCall call,
+                      const OneShotArgs& call_args) -> std::optional<OneShotResult> {
+    run.Case("one-shot " + name);
     const SubjectCounters before = subject.Counters();
     std::optional<OneShotResult> result;
     try {
-      result = subject.OneShot(call, config, args);
+      result = subject.OneShot(call, config, call_args);
     } catch (const SubjectError& error) {
       run.Require(false, std::string("one-shot ") + name + " succeeds", Describe(error));
     }
@@ -259,12 +260,12 @@ void CheckS4(ClauseRun& run) {
     run.Count("provider closed", after.instances_closed - before.instances_closed, 1, "time");
     return result;
   };
-  if (auto result = one_shot("interact", OneShotCall::kInteract); result && result->output) {
+  if (auto result = one_shot("interact", OneShotCall::kInteract, args); result && result->output) {
     run.Require(SameAnswer(*result->output, session_output), "the same answer as Session::interact",
                 "\"" + result->output->text + "\" vs \"" + session_output.text + "\"");
   }
   if (caps.streaming) {
-    if (auto result = one_shot("stream", OneShotCall::kStream); result && result->stream) {
+    if (auto result = one_shot("stream", OneShotCall::kStream, args); result && result->stream) {
       const StreamOutcome& outcome = *result->stream;
       run.Require(outcome.done.has_value() && SameAnswer(*outcome.done, session_output),
                   "the stream's done output equals Session::interact's",
@@ -273,8 +274,27 @@ void CheckS4(ClauseRun& run) {
                                  : "no done");
     }
   }
+  if (caps.streaming) {
+    // A caller that stops reading a one-shot stream early: the single-use session must still
+    // close its provider once, and the server must see the stream's connection go.
+    server.SetTiming({.chunk_chars = 2});
+    OneShotArgs abandoning = args;
+    abandoning.input = Prompt("s4 abandoned " + std::string(400, 'a'));
+    abandoning.stop_after = 2;
+    if (auto result = one_shot("stream abandoned after 2 events", OneShotCall::kStream, abandoning);
+        result && result->stream) {
+      const StreamOutcome& outcome = *result->stream;
+      run.Require(outcome.abandoned && !outcome.error,
+                  "the stream gives 2 events, then is abandoned",
+                  outcome.error ? "it failed: " + Describe(*outcome.error)
+                                : std::to_string(outcome.events.size()) + " events, not abandoned");
+    }
+    run.Count("connections open after the abandoned one-shot stream",
+              static_cast<std::int64_t>(OpenConnectionsAfterClose(server)), 0, "connection");
+    server.SetTiming({});
+  }
   if (caps.run_many) {
-    if (auto result = one_shot("run_many", OneShotCall::kRunMany); result) {
+    if (auto result = one_shot("run_many", OneShotCall::kRunMany, args); result) {
       bool same = result->outputs.size() == session_outputs.size();
       for (std::size_t i = 0; same && i < session_outputs.size(); ++i) {
         same = SameAnswer(result->outputs[i], session_outputs[i]);
@@ -284,7 +304,7 @@ void CheckS4(ClauseRun& run) {
     }
   }
   if (caps.readiness) {
-    if (auto result = one_shot("check_ready", OneShotCall::kCheckReady);
+    if (auto result = one_shot("check_ready", OneShotCall::kCheckReady, args);
         result && result->readiness) {
       const ProviderReadiness& a = *result->readiness;
       const ProviderReadiness& b = *session_readiness;
@@ -847,7 +867,7 @@ std::span<const CheckEntry> SessionChecks() noexcept {
       {"S1", "one provider instance, made at open, used for every call", CheckS1},
       {"S2", "close, close again, and scope exit: closed exactly once, transport released", CheckS2},
       {"S3", "after close every call fails with the closed-session error and reaches nothing", CheckS3},
-      {"S4", "one-shot interact, stream, run_many, check_ready: one instance, closed once, same answers", CheckS4},
+      {"S4", "one-shot interact, stream (also abandoned after 2 events), run_many, check_ready: one instance, closed once, same answers, no connection left open", CheckS4},
       {"S5", "4 turns over 1 connection; 4 one-shot calls over 4", CheckS5},
       {"S6", "abandon a stream after 2 events: next turn works, at most one new connection", CheckS6},
       {"S7", "error event, dropped connection, malformed chunk: stream raises, session usable", CheckS7},

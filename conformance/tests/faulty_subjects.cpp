@@ -416,7 +416,9 @@ class HandRolled final : public Subject {
         result.output = session->Interact(args.environment, args.input, args.requirements);
         break;
       case OneShotCall::kStream:
-        result.stream = base.Stream(args.environment, args.input, args.requirements);
+        result.stream =
+            base.Stream(args.environment, args.input, args.requirements, args.stop_after);
+        if (result.stream->abandoned && state_->faults.abandoned_one_shot_leaks) closer.leak = true;
         break;
       case OneShotCall::kRunMany:
         result.outputs =
@@ -426,7 +428,7 @@ class HandRolled final : public Subject {
         result.readiness = base.CheckReady();
         break;
     }
-    if (state_->faults.one_shot_leaks) leaked_.push_back(std::move(session));
+    if (closer.leak) leaked_.push_back(std::move(session));
     return result;
   }
   SubjectCounters Counters() override {

@@ -61,6 +61,7 @@ struct SessionFaults {
   bool works_after_close = false;      // S3
   bool provider_per_call = false;      // S1
   bool one_shot_leaks = false;         // S4
+  bool abandoned_one_shot_leaks = false;  // S4: a one-shot stream abandoned early is never closed
   bool run_many_reversed = false;      // S9
   bool wrong_no_probe_answer = false;  // R13
   bool close_keeps_streams = false;    // S11

@@ -76,6 +76,8 @@ std::vector<FaultCase> Cases() {
       {"S2ClosesTwice", "S2", HandRolledSubject({.close_twice = true}), F},
       {"S3WorksAfterClose", "S3", HandRolledSubject({.works_after_close = true}), F},
       {"S4OneShotLeaks", "S4", HandRolledSubject({.one_shot_leaks = true}), F},
+      {"S4AbandonedOneShotStreamLeaks", "S4",
+       HandRolledSubject({.abandoned_one_shot_leaks = true}), F},
       {"S5NewConnectionEveryTurn", "S5", Wrapped("s5", ProviderFault::kNewConnectionEveryTurn), F},
       {"S6AbandonKillsSession", "S6", Wrapped("s6", ProviderFault::kAbandonKillsSession), F},
       {"S7SwallowsStreamErrors", "S7", Wrapped("s7", ProviderFault::kSwallowsStreamErrors), F},

@@ -115,6 +115,9 @@ struct OneShotArgs {
   std::vector<Input> inputs;
   Requirements requirements;
   int concurrency = 2;
+  /// kStream: stop reading after this many events and abandon the stream, as a caller that
+  /// `break`s out of its loop does; the outcome is then `abandoned`.
+  std::optional<int> stop_after;
 };
 
 /// The answer of a one-shot call: the field of its kind is set.
