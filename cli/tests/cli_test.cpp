@@ -406,6 +406,26 @@ TEST(Cli, ConformKeepsSecretsOutOfEveryOutput) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(Cli, ConformDoesNotQuoteASecretCutByTheStderrTail) {
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() /
+                                    ("provkit_cli_test_tail_" + std::to_string(getpid()));
+  std::filesystem::remove_all(dir);
+  // 16 bytes of key, 2025 of padding, a newline and "last line\n": the 2 KiB tail begins 4 bytes
+  // into the key, where "-secret-0815" no longer matches the key the redactor knows.
+  const std::string adapter =
+      "sh -c 'printf %s \"${0#--api-key=}\" >&2; head -c 2025 /dev/zero | tr \"\\000\" y >&2; echo >&2; "
+      "echo \"last line\" >&2; exit 3' --api-key=flag-secret-0815";
+  const Outcome run = Provkit(
+      {"conform", "--adapter", adapter, "--only", "R1", "--results", (dir / "r.json").string()});
+  EXPECT_EQ(run.code, 2) << run.err;
+  const std::string written = ReadFile(dir / "r.json");
+  EXPECT_NE(written.find("last line"), std::string::npos) << written;
+  for (const std::string& text : {written, run.err, run.out}) {
+    EXPECT_EQ(text.find("secret-0815"), std::string::npos) << text;
+  }
+  std::filesystem::remove_all(dir);
+}
+
 // Whether `pid` is gone: no such process, or a zombie nobody has reaped yet.
 bool Gone(pid_t pid) {
   if (kill(pid, 0) != 0) return errno == ESRCH;

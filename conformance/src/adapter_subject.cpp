@@ -153,9 +153,15 @@ class AdapterSubject::Process {
     if (!broken_) broken_ = std::move(why);
   }
 
+  // The last bytes of stderr. When older output was dropped, the tail starts at the next line
+  // (or word): the cut may have split a secret, and a split secret is no longer recognisable
+  // by the redactor that cleans the evidence.
   std::string StderrTail() const {
     std::lock_guard lock(stderr_mutex_);
-    return stderr_tail_;
+    if (!stderr_trimmed_) return stderr_tail_;
+    std::size_t start = stderr_tail_.find('\n');
+    if (start == std::string::npos) start = stderr_tail_.find_first_of(" \t");
+    return "[...] " + (start == std::string::npos ? std::string() : stderr_tail_.substr(start + 1));
   }
 
  private:
@@ -279,8 +285,10 @@ class AdapterSubject::Process {
         } else {
           std::lock_guard lock(stderr_mutex_);
           stderr_tail_.append(chunk, static_cast<std::size_t>(n));
-          if (stderr_tail_.size() > kStderrTailBytes)
+          if (stderr_tail_.size() > kStderrTailBytes) {
             stderr_tail_.erase(0, stderr_tail_.size() - kStderrTailBytes);
+            stderr_trimmed_ = true;
+          }
         }
       }
     }
@@ -418,6 +426,7 @@ class AdapterSubject::Process {
   std::int64_t next_id_ = 0;
   std::optional<std::string> broken_;
   std::string stderr_tail_;
+  bool stderr_trimmed_ = false;  // older stderr output was dropped from the tail
 };
 
 namespace {
