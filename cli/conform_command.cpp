@@ -36,6 +36,7 @@ struct Flags {
   std::optional<std::string> server;
   bool cpp = false;
   std::optional<std::string> model;
+  std::string dialect = "chat";
   std::string api_key;
   std::string name;
   std::string only;
@@ -74,6 +75,18 @@ support::FlagParser MakeParser(Flags& flags) {
                .non_empty = true},
               &flags.server)
       .Section("options")
+      .Value({.name = "dialect",
+              .value_name = "chat|responses|anthropic",
+              .help = "--cpp, --adapter: the API the provider speaks to the mock: chat\n"
+                      "(Chat Completions, default), responses (OpenAI Responses),\n"
+                      "anthropic (Anthropic Messages); --cpp then judges that dialect's\n"
+                      "reference provider"},
+             "chat, responses or anthropic",
+             [&flags](std::string_view value) {
+               if (conformance::FindDialect(value) == nullptr) return false;
+               flags.dialect = std::string(value);
+               return true;
+             })
       .String({.name = "model",
                .value_name = "M",
                .help = "model for --server chat checks (default: the first listed)"},
@@ -136,8 +149,10 @@ support::FlagParser MakeParser(Flags& flags) {
   return parser;
 }
 
-void PrintList(SubjectKind kind, const std::optional<std::vector<std::string>>& selection) {
-  const std::vector<std::string> ids = selection ? *selection : conformance::ClausesFor(kind);
+void PrintList(SubjectKind kind, std::string_view dialect,
+               const std::optional<std::vector<std::string>>& selection) {
+  const std::vector<std::string> ids =
+      selection ? *selection : conformance::ClausesFor(kind, dialect);
   for (const std::string& id : ids) {
     const Clause* clause = FindClause(id);
     std::string_view check;
@@ -176,6 +191,9 @@ int ConformCommand(int argc, char** argv) {
                            : flags.adapter ? SubjectKind::kAdapter
                                            : SubjectKind::kCpp;
 
+  if (kind == SubjectKind::kServer && flags.dialect != "chat") {
+    return usage_error("--dialect is for --cpp and --adapter: --server judges a chat server");
+  }
   std::optional<std::vector<std::string>> selection;
   try {
     selection = conformance::ParseSelection(flags.only, flags.group, kind);
@@ -183,7 +201,7 @@ int ConformCommand(int argc, char** argv) {
     return usage_error(error.what());
   }
   if (flags.list) {
-    PrintList(kind, selection);
+    PrintList(kind, flags.dialect, selection);
     return kExitOk;
   }
   std::optional<reports::Baseline> baseline;
@@ -203,6 +221,7 @@ int ConformCommand(int argc, char** argv) {
   request.results_path = flags.results;
   request.junit_path = flags.junit;
   request.options.probe_budget = std::chrono::milliseconds(flags.probe_budget_ms);
+  request.options.dialect = flags.dialect;
   if (flags.server) {
     if (const std::optional<std::string> problem = conformance::ValidateServerUrl(*flags.server)) {
       return usage_error("--server " + *problem);

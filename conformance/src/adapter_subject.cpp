@@ -21,6 +21,7 @@
 
 #include "adapter_protocol.hpp"
 #include "provkit/conformance/interrupt.hpp"
+#include "provkit/conformance/judge.hpp"
 
 namespace provkit::conformance {
 
@@ -41,6 +42,7 @@ constexpr std::size_t kStderrTailBytes = 2048;
 
 json ToJson(const Config& config) {
   return {{"base_url", config.base_url},
+          {"dialect", DialectOfProvider(config.provider).name},
           {"model", config.model ? json(*config.model) : json(nullptr)},
           {"api_key", config.api_key},
           {"connect_timeout_ms", config.connect_timeout.count()},

@@ -15,17 +15,22 @@
 #include "provkit/conformance/provider_subject.hpp"
 #include "provkit/reports/file.hpp"
 #include "provkit/reports/junit.hpp"
-#include "provkit/runtime/local_provider.hpp"
+#include "provkit/runtime/provider.hpp"
 #include "provkit/support/redact.hpp"
 
 namespace provkit::conformance {
 namespace {
 
-SubjectFactory ReferenceFactory() {
-  return [] {
+// The reference provider of `dialect`, from the runtime's registry: "local-reference" for chat,
+// "openai-reference" for Responses, "anthropic-reference" for Messages.
+SubjectFactory ReferenceFactory(const std::string& dialect) {
+  const Dialect* spoken = FindDialect(dialect);
+  const std::string provider(spoken != nullptr ? spoken->provider : "local");
+  Capabilities capabilities;
+  capabilities.readiness = capabilities.cancellation = spoken == nullptr || spoken->has_probe;
+  return [provider, capabilities] {
     return std::make_unique<ProviderSubject>(
-        "local-reference",
-        [](const Config& config) { return std::make_unique<LocalProvider>(config); });
+        provider + "-reference", ProviderRegistry::Default().Find(provider), capabilities);
   };
 }
 
@@ -51,7 +56,9 @@ reports::Results Judge(const ConformRequest& request, const ProgressCallback& pr
     case SubjectKind::kCpp:
       break;
   }
-  return RunSubject(request.cpp_factory ? request.cpp_factory : ReferenceFactory(), request.kind,
+  return RunSubject(request.cpp_factory ? request.cpp_factory
+                                        : ReferenceFactory(request.options.dialect),
+                    request.kind,
                     request.selection, request.options, progress);
 }
 

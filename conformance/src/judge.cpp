@@ -73,6 +73,7 @@ Subject& ClauseRun::subject() {
 Config ClauseRun::ConfigFor(const mock::Server& server, std::optional<std::string> model) const {
   Config config;
   config.base_url = server.base_url();
+  if (const Dialect* dialect = FindDialect(options_.dialect)) config.provider = dialect->provider;
   config.model = std::move(model);
   config.api_key = options_.api_key;
   config.connect_timeout = Millis{1000};
@@ -335,10 +336,44 @@ std::string ClauseCatalogMarkdown() {
   return out;
 }
 
-std::vector<std::string> ClausesFor(SubjectKind kind) {
+namespace {
+
+constexpr std::string_view kChatManaged[] = {"model", "messages", "stream", "stream_options"};
+constexpr std::string_view kResponsesManaged[] = {"model", "input", "stream"};
+constexpr std::string_view kMessagesManaged[] = {"model", "messages", "stream"};
+
+constexpr Dialect kDialects[] = {
+    {"chat", "OpenAI Chat Completions", "local", "/chat/completions", true, kChatManaged},
+    {"responses", "OpenAI Responses", "openai", "/responses", false, kResponsesManaged},
+    {"anthropic", "Anthropic Messages", "anthropic", "/messages", false, kMessagesManaged},
+};
+
+}  // namespace
+
+std::span<const Dialect> Dialects() noexcept { return kDialects; }
+
+const Dialect* FindDialect(std::string_view name) noexcept {
+  for (const Dialect& dialect : kDialects) {
+    if (dialect.name == name) return &dialect;
+  }
+  return nullptr;
+}
+
+const Dialect& DialectOfProvider(std::string_view provider) noexcept {
+  for (const Dialect& dialect : kDialects) {
+    if (dialect.provider == provider) return dialect;
+  }
+  return kDialects[0];
+}
+
+std::vector<std::string> ClausesFor(SubjectKind kind, std::string_view dialect) {
+  const Dialect* spoken = FindDialect(dialect);
+  const bool probe = spoken == nullptr || spoken->has_probe;
   std::vector<std::string> ids;
   for (const Clause& clause : Clauses()) {
-    if (clause.AppliesTo(kind)) ids.emplace_back(clause.id);
+    if (!clause.AppliesTo(kind)) continue;
+    if (!probe && clause.id.front() == 'R' && clause.id != "R13") continue;
+    ids.emplace_back(clause.id);
   }
   return ids;
 }
@@ -438,10 +473,11 @@ reports::Results RunSubject(const SubjectFactory& factory, SubjectKind kind,
                                   {"prompt_limit_ms", options.prompt_limit.count()},
                                   {"request_timeout_ms", options.request_timeout.count()},
                                   {"model", options.model},
-                                  {"api_key", options.api_key}};
+                                  {"api_key", options.api_key},
+                                  {"dialect", options.dialect}};
   reports::Results results = reports::NewResults(subject, std::move(configuration));
   results.selection = clauses;
-  const std::vector<std::string> ids = clauses ? *clauses : ClausesFor(kind);
+  const std::vector<std::string> ids = clauses ? *clauses : ClausesFor(kind, options.dialect);
   int done = 0;
   for (const std::string& id : ids) {
     if (InterruptSignal() != 0) break;

@@ -719,13 +719,15 @@ void CheckS11(ClauseRun& run) {
 
 // S12 ------------------------------------------------------------------------------------------
 
-/// The chat request bodies the server journalled since `from` (an index into the journal).
-std::vector<nlohmann::json> ChatBodies(const mock::Server& server, std::size_t from) {
+/// The generation request bodies (POSTs to the dialect's `path`) the server journalled since
+/// `from` (an index into the journal).
+std::vector<nlohmann::json> GenerationBodies(const mock::Server& server, std::size_t from,
+                                             std::string_view path) {
   std::vector<nlohmann::json> bodies;
   const std::vector<mock::JournalEntry> journal = server.journal();
   for (std::size_t i = from; i < journal.size(); ++i) {
     const mock::JournalEntry& entry = journal[i];
-    if (entry.method != "POST" || !entry.path.ends_with("/chat/completions")) continue;
+    if (entry.method != "POST" || !entry.path.ends_with(path)) continue;
     bodies.push_back(nlohmann::json::parse(entry.body, nullptr, false));
   }
   return bodies;
@@ -736,8 +738,11 @@ void CheckS12(ClauseRun& run) {
   const Capabilities caps = subject.GetCapabilities();
   mock::Server& server = run.NewServer();
   auto session = run.Open(server);
-  // The provider's own scope is its name, as its readiness record gives it.
-  std::string scope = "local";
+  // The provider's own scope is its name, as its readiness record gives it; without a probe, the
+  // name of the dialect's reference provider.
+  const Dialect* dialect = FindDialect(run.options().dialect);
+  const std::string_view generation_path = dialect != nullptr ? dialect->path : "/chat/completions";
+  std::string scope(dialect != nullptr ? dialect->provider : "local");
   if (caps.readiness) scope = session->CheckReady().provider;
   const bool local = scope == "local";
   const std::string foreign = local ? "openai" : "local";
@@ -755,8 +760,8 @@ void CheckS12(ClauseRun& run) {
   auto judge_bodies = [&](const std::string& call, std::size_t from, std::size_t expected,
                           bool thinking, const std::string& marker) {
     run.Case(call);
-    const std::vector<nlohmann::json> bodies = ChatBodies(server, from);
-    run.Count("chat requests the server saw", static_cast<std::int64_t>(bodies.size()),
+    const std::vector<nlohmann::json> bodies = GenerationBodies(server, from, generation_path);
+    run.Count("generation requests the server saw", static_cast<std::int64_t>(bodies.size()),
               static_cast<std::int64_t>(expected), "request");
     for (const nlohmann::json& body : bodies) {
       const std::string text = body.dump();
@@ -817,17 +822,27 @@ void CheckS12(ClauseRun& run) {
 
   // Managed fields: refused with a configuration error before anything is sent.
   struct Managed {
-    const char* field;
+    std::string field;
     nlohmann::json value;
     const char* call;
   };
-  const std::vector<Managed> managed = {
-      {"model", "provkit-other", "interact"},
-      {"messages", nlohmann::json::array({{{"role", "user"}, {"content", "injected"}}}),
-       caps.streaming ? "stream" : "interact"},
-      {"stream", false, caps.streaming ? "stream" : "interact"},
-      {"stream_options", {{"include_usage", false}}, caps.run_many ? "run_many" : "interact"},
+  // Each managed field through another call, so that every call's refusal is seen.
+  const auto value_for = [](std::string_view field) -> nlohmann::json {
+    if (field == "model") return "provkit-other";
+    if (field == "stream") return false;
+    if (field == "stream_options") return {{"include_usage", false}};
+    return nlohmann::json::array({{{"role", "user"}, {"content", "injected"}}});
   };
+  const std::vector<const char*> calls = {"interact", caps.streaming ? "stream" : "interact",
+                                          caps.run_many ? "run_many" : "interact"};
+  std::vector<Managed> managed;
+  const std::span<const std::string_view> fields =
+      dialect != nullptr ? dialect->managed_fields : Dialects().front().managed_fields;
+  constexpr std::size_t kCallOf[] = {0, 1, 1, 2};  // model: interact, then stream, run_many
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    managed.push_back({std::string(fields[i]), value_for(fields[i]),
+                       calls[kCallOf[std::min(i, std::size(kCallOf) - 1)]]});
+  }
   for (const Managed& m : managed) {
     run.Case(std::string(m.call) + " with provider_options." + scope + "." + m.field);
     Requirements requirements;
@@ -851,8 +866,9 @@ void CheckS12(ClauseRun& run) {
     run.Require(error.has_value() && error->kind == "configuration",
                 std::string("fails with a configuration error naming ") + m.field,
                 error ? Describe(*error) : "it succeeded: the option was applied or ignored");
-    run.Count("chat requests the server saw for the refused call",
-              static_cast<std::int64_t>(ChatBodies(server, from).size()), 0, "request");
+    run.Count("generation requests the server saw for the refused call",
+              static_cast<std::int64_t>(GenerationBodies(server, from, generation_path).size()), 0,
+              "request");
   }
   run.Case("");
   run.RecordJournal(server);

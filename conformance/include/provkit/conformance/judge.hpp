@@ -18,6 +18,26 @@ namespace provkit::conformance {
 
 /// Knobs of a judgement. The defaults keep a whole run of the suite short:
 /// a 300 ms probe budget makes the hang and trickle scenarios of R9 quick.
+/// An API dialect the mock serves and a subject's provider may speak to it.
+struct Dialect {
+  std::string_view name;      ///< As `--dialect` spells it: "chat", "responses", "anthropic".
+  std::string_view title;     ///< For people: "OpenAI Chat Completions".
+  std::string_view provider;  ///< The reference provider's registry name: "local", "openai", ...
+  std::string_view path;      ///< The generation endpoint under the base URL: "/chat/completions".
+  bool has_probe;             ///< The dialect's servers have /health and /v1/models to probe.
+  /// The request body fields a provider of this dialect manages itself, which provider options
+  /// may not replace (S12): the contract's list for chat, its counterparts elsewhere.
+  std::span<const std::string_view> managed_fields;
+};
+
+/// Every dialect, "chat" first (the default).
+std::span<const Dialect> Dialects() noexcept;
+/// The dialect named `name`, or nullptr.
+const Dialect* FindDialect(std::string_view name) noexcept;
+/// The dialect whose reference provider is registered as `provider`; "chat" for any other name
+/// (a C++ provider of the implementer's own speaks what its factory builds).
+const Dialect& DialectOfProvider(std::string_view provider) noexcept;
+
 struct JudgeOptions {
   /// The probe budget configured in every subject (R9 is judged against it).
   std::chrono::milliseconds probe_budget{300};
@@ -37,6 +57,9 @@ struct JudgeOptions {
   std::string model = "provkit-model";
   /// The API key configured in subjects; the auth scenario accepts it.
   std::string api_key = "provkit-secret";
+  /// The dialect the subject's provider speaks (a name of Dialects()). Configs handed to the
+  /// subject name its reference provider (Config::provider), and adapters get it as `dialect`.
+  std::string dialect = "chat";
 };
 
 /// One clause check as registered in the suite.
@@ -59,8 +82,10 @@ std::string ClauseCatalogMarkdown();
 /// "required", "required + strict", "strict" (no required part beyond answering) or "info".
 std::string_view ClauseKindLabel(const Clause& clause);
 
-/// The catalog clause IDs that apply to `kind`, in catalog order.
-std::vector<std::string> ClausesFor(SubjectKind kind);
+/// The catalog clause IDs that apply to `kind`, in catalog order. For a dialect without a
+/// readiness probe (a cloud API), the Session clauses and R13 (a Session over a provider without
+/// a probe).
+std::vector<std::string> ClausesFor(SubjectKind kind, std::string_view dialect = "chat");
 
 /// Judges `clause_id` for the subjects `factory` makes (one or more fresh
 /// subjects, each with its own mock server). Never throws: a clause the
