@@ -550,6 +550,15 @@ void AdapterSubject::Hello() {
   capabilities_.concurrent = flag("concurrent");
   capabilities_.probe_optional = flag("probe_optional");
   capabilities_.cancellation = false;  // R14 applies to C++ subjects only
+  if (caps.is_object() && caps.contains("dialects")) {
+    const json& dialects = caps["dialects"];
+    if (!dialects.is_array()) Violation("capabilities.dialects that is not a list", hello);
+    capabilities_.dialects.clear();
+    for (const json& dialect : dialects) {
+      if (!dialect.is_string()) Violation("capabilities.dialects with a non-string entry", hello);
+      capabilities_.dialects.push_back(dialect.get<std::string>());
+    }
+  }
   process_->set_concurrent(capabilities_.concurrent);
 }
 

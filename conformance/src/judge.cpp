@@ -463,7 +463,20 @@ reports::Results RunSubject(const SubjectFactory& factory, SubjectKind kind,
     std::unique_ptr<Subject> probe = factory();
     if (!probe) throw HarnessError("the subject factory returned no subject");
     subject.name = probe->Name();
-    subject.capabilities = probe->GetCapabilities().ToMap();
+    const Capabilities capabilities = probe->GetCapabilities();
+    subject.capabilities = capabilities.ToMap();
+    if (kind == SubjectKind::kAdapter &&
+        std::find(capabilities.dialects.begin(), capabilities.dialects.end(), options.dialect) ==
+            capabilities.dialects.end()) {
+      std::string spoken;
+      for (const std::string& dialect : capabilities.dialects) {
+        spoken += (spoken.empty() ? "" : ", ") + dialect;
+      }
+      setup_error = "the adapter speaks " + (spoken.empty() ? std::string("no dialect") : spoken) +
+                    " (hello's capabilities.dialects), not the dialect asked for, " +
+                    options.dialect + ": give --dialect one of those, or teach the adapter " +
+                    options.dialect;
+    }
   } catch (const std::exception& error) {
     setup_error = std::string("the subject could not be started: ") + error.what();
     subject.name = "unknown";

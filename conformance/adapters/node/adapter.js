@@ -8,11 +8,12 @@ runAdapter({
   name: 'node-example',
   tools: true,
   probeOptional: true,
+  dialects: ['chat', 'anthropic'],
   // lib.ProviderError already carries a protocol kind (its `kind` property), so no errorRules are needed.
   config: (c) => new lib.Config({ baseUrl: c.baseUrl, model: c.model, apiKey: c.apiKey || 'local',
                                   connectTimeoutMs: c.connectTimeoutMs, requestTimeoutMs: c.requestTimeoutMs,
-                                  probeBudgetMs: c.probeBudgetMs }),
-  provider: (config) => new lib.LocalProvider(config),
+                                  probeBudgetMs: c.probeBudgetMs, dialect: c.dialect }),
+  provider: (config) => lib.providerFor(config),  // LocalProvider for chat, MessagesProvider for anthropic
   open: (config, factory, readinessProbe) => new lib.Session(config, factory, { readinessProbe }),
   checkReady: (session, model) => session.checkReady(model),
   interact: (session, environment, input, requirements) => session.interact(environment, input, requirements),

@@ -21,7 +21,7 @@ class ProviderError extends Error {
 /** Validated configuration of one provider instance. Durations in milliseconds. */
 class Config {
   constructor({ baseUrl = 'http://127.0.0.1:8080/v1', model = null, apiKey = 'local', connectTimeoutMs = 2000,
-                requestTimeoutMs = 120000, probeBudgetMs = 2000 } = {}) {
+                requestTimeoutMs = 120000, probeBudgetMs = 2000, dialect = 'chat' } = {}) {
     let url;
     try {
       url = new URL(baseUrl);
@@ -37,6 +37,11 @@ class Config {
       if (!(value > 0)) throw new ProviderError('configuration', `${name} must be positive`);
     }
     if (model === '') throw new ProviderError('configuration', 'model must not be empty');
+    if (!Object.hasOwn(PROVIDERS, dialect)) {
+      throw new ProviderError('configuration',
+                              `dialect must be one of ${Object.keys(PROVIDERS).join(', ')}, not '${dialect}'`);
+    }
+    this.dialect = dialect;
     this.baseUrl = baseUrl.replace(/\/+$/, '');
     this.model = model;
     this.apiKey = apiKey;
@@ -55,14 +60,14 @@ class Config {
 const MANAGED_FIELDS = ['model', 'messages', 'stream', 'stream_options'];
 
 /** The provider options under `scope` (S12); one that would replace a managed field is refused. */
-function scopedOptions(requirements, scope) {
+function scopedOptions(requirements, scope, managedFields = MANAGED_FIELDS) {
   const options = requirements.provider_options;
   const scoped = options && typeof options === 'object' ? options[scope] : undefined;
   if (scoped === undefined || scoped === null) return {};
   if (typeof scoped !== 'object' || Array.isArray(scoped)) {
     throw new ProviderError('configuration', `provider_options['${scope}'] must be an object`);
   }
-  for (const key of MANAGED_FIELDS) {
+  for (const key of managedFields) {
     if (Object.hasOwn(scoped, key)) {
       throw new ProviderError('configuration', `provider option '${key}' would replace a field the provider manages`,
                               `Remove '${key}' from provider_options['${scope}'].`);
@@ -127,6 +132,8 @@ function normaliseId(id) {
 class LocalProvider {
   constructor(config) {
     this.name = 'local';
+    this.generationPath = '/chat/completions';
+    this.managedFields = MANAGED_FIELDS;
     this.config = config;
     const mod = config.url.protocol === 'https:' ? https : http;
     this.module = mod;
@@ -346,7 +353,7 @@ class LocalProvider {
     for (const key of ['temperature', 'top_p', 'max_tokens', 'seed', 'tool_choice']) {
       if (requirements[key] !== undefined && requirements[key] !== null) body[key] = requirements[key];
     }
-    Object.assign(body, scopedOptions(requirements, this.name));
+    Object.assign(body, scopedOptions(requirements, this.name, this.managedFields));
     return body;
   }
 
@@ -361,7 +368,7 @@ class LocalProvider {
   async post(body, phase) {
     let opened;
     try {
-      opened = await this.open('POST', `${this.config.basePath}/chat/completions`, JSON.stringify(body),
+      opened = await this.open('POST', `${this.config.basePath}${this.generationPath}`, JSON.stringify(body),
                                this.config.requestTimeoutMs);
     } catch (err) {
       throw this.transportError(err, phase);
@@ -387,33 +394,39 @@ class LocalProvider {
       throw this.transportError(err, 'generate');
     }
     if (data === null) throw new ProviderError('malformed_response', 'The answer is over the size limit');
-    const output = newOutput();
+    let output;
     try {
-      const doc = JSON.parse(data);
-      const choices = doc && typeof doc === 'object' ? doc.choices : undefined;
-      if (!Array.isArray(choices)) {
-        throw new ProviderError('malformed_response', 'The answer has no `choices` list: not a chat.completion');
-      }
-      const choice = choices[0];
-      if (!isObject(choice)) {
-        throw new ProviderError('malformed_response',
-                                'The answer has no choice: `choices` is empty or its first entry is not an object');
-      }
-      const message = choice.message || {};
-      output.text = message.content || '';
-      output.reasoning = message.reasoning_content || message.reasoning || '';
-      for (const call of message.tool_calls || []) {
-        const fn = call.function || {};
-        output.tool_calls.push(makeToolCall(call.id || '', fn.name || '', fn.arguments || ''));
-      }
-      output.finish_reason = choice.finish_reason || '';
-      output.response_id = doc.id || '';
-      output.usage = makeUsage(doc.usage);
+      output = this.decodeAnswer(JSON.parse(data));
     } catch (err) {
       if (err instanceof ProviderError) throw err;
       throw new ProviderError('malformed_response', `The answer could not be read: ${err.message}`);
     }
     output.timing.total_us = Number((process.hrtime.bigint() - started) / 1000n);
+    return output;
+  }
+
+  /** The output of a chat.completion document (timing left for the caller). */
+  decodeAnswer(doc) {
+    const choices = doc && typeof doc === 'object' ? doc.choices : undefined;
+    if (!Array.isArray(choices)) {
+      throw new ProviderError('malformed_response', 'The answer has no `choices` list: not a chat.completion');
+    }
+    const choice = choices[0];
+    if (!isObject(choice)) {
+      throw new ProviderError('malformed_response',
+                              'The answer has no choice: `choices` is empty or its first entry is not an object');
+    }
+    const output = newOutput();
+    const message = choice.message || {};
+    output.text = message.content || '';
+    output.reasoning = message.reasoning_content || message.reasoning || '';
+    for (const call of message.tool_calls || []) {
+      const fn = call.function || {};
+      output.tool_calls.push(makeToolCall(call.id || '', fn.name || '', fn.arguments || ''));
+    }
+    output.finish_reason = choice.finish_reason || '';
+    output.response_id = doc.id || '';
+    output.usage = makeUsage(doc.usage);
     return output;
   }
 
@@ -423,86 +436,29 @@ class LocalProvider {
     return this.events(opened);
   }
 
+  /** What turns this provider's stream events into protocol events and the output. */
+  streamDecoder() {
+    return new ChatStreamDecoder();
+  }
+
   async* events({ req, res }) {
     const started = process.hrtime.bigint();
-    const output = newOutput();
-    let calls = new Map();
+    const decoder = this.streamDecoder();
     let complete = false;
-    const finishCalls = function* () {
-      for (const index of [...calls.keys()].sort((a, b) => a - b)) {
-        const c = calls.get(index);
-        const call = makeToolCall(c.id, c.name, c.arguments_text);
-        output.tool_calls.push(call);
-        yield { type: 'tool_call', tool_call: call };
-      }
-      calls = new Map();
-    };
     try {
       yield { type: 'start' };
-      let sawDone = false;
-      // Read to the end of the body even after [DONE]: breaking out early would destroy the socket.
+      // Read to the end of the body even after the end marker: breaking out early would destroy the socket.
       for await (const data of sseData(res)) {
-        if (sawDone) continue;
-        if (data === '[DONE]') {
-          sawDone = true;
-          continue;
-        }
-        const chunk = parseJson(data);
-        if (!isObject(chunk)) {
-          throw new ProviderError('stream_failure', `Malformed stream chunk: ${data.slice(0, 100)}`);
-        }
-        if ('error' in chunk) {
-          throw new ProviderError('stream_failure',
-                                  `The server reported an error mid-stream: ${errorMessage(data) || 'error event'}`);
-        }
-        output.response_id = output.response_id || chunk.id || '';
-        const choices = chunk.choices ?? [];
-        if (!Array.isArray(choices)) {
-          throw new ProviderError('stream_failure',
-                                  `Malformed stream chunk (\`choices\` is not a list): ${data.slice(0, 100)}`);
-        }
-        for (const choice of choices) {
-          if (!isObject(choice)) continue;  // carries nothing readable, as in the reference runtime
-          const delta = isObject(choice.delta) ? choice.delta : {};
-          if (delta.content) {
-            output.text += delta.content;
-            yield { type: 'text_delta', delta: delta.content };
-          }
-          const reasoning = delta.reasoning_content || delta.reasoning;
-          if (reasoning) {
-            output.reasoning += reasoning;
-            yield { type: 'reasoning_delta', delta: reasoning };
-          }
-          for (const fragment of delta.tool_calls || []) {
-            const index = fragment.index || 0;
-            if (!calls.has(index)) calls.set(index, { id: '', name: '', arguments_text: '' });
-            const c = calls.get(index);
-            const fn = fragment.function || {};
-            c.id = c.id || fragment.id || '';
-            c.name += fn.name || '';
-            c.arguments_text += fn.arguments || '';
-            yield { type: 'tool_call_delta', tool_index: index, delta: fn.arguments || '',
-                    tool_call: { id: c.id, name: c.name } };
-          }
-          if (choice.finish_reason) {
-            yield* finishCalls();
-            output.finish_reason = choice.finish_reason;
-            yield { type: 'finish', finish_reason: choice.finish_reason };
-          }
-        }
-        if (chunk.usage) {
-          output.usage = makeUsage(chunk.usage);
-          yield { type: 'usage', usage: output.usage };
-        }
+        if (!decoder.ended) yield* decoder.feed(data);
       }
-      if (!sawDone) {
+      if (!decoder.ended) {
         throw this.closed ? new ProviderError('cancelled', 'The session was closed during the stream')
-                          : new ProviderError('stream_failure', 'The stream ended before [DONE]');
+                          : new ProviderError('stream_failure', `The stream ended before ${decoder.endMarker}`);
       }
-      yield* finishCalls();
+      yield* decoder.finish();
       complete = res.complete;
-      output.timing.total_us = Number((process.hrtime.bigint() - started) / 1000n);
-      yield { type: 'done', output };
+      decoder.output.timing.total_us = Number((process.hrtime.bigint() - started) / 1000n);
+      yield { type: 'done', output: decoder.output };
     } catch (err) {
       if (err instanceof ProviderError) throw err;
       if (this.closed) throw new ProviderError('cancelled', 'The session was closed during the stream');
@@ -510,6 +466,88 @@ class LocalProvider {
     } finally {
       if (!complete) req.destroy();  // abandoned or failed: never hand a half-read socket back to the pool
     }
+  }
+}
+
+/** Chat completion chunks (SSE data strings) to protocol events and the final output, without I/O. */
+class ChatStreamDecoder {
+  constructor() {
+    this.output = newOutput();
+    this.calls = new Map();
+    this.ended = false;
+    this.endMarker = '[DONE]';
+  }
+
+  /** The complete tool calls, in index order, once a finish_reason (or the end) says they are whole. */
+  *finishCalls() {
+    for (const index of [...this.calls.keys()].sort((a, b) => a - b)) {
+      const c = this.calls.get(index);
+      const call = makeToolCall(c.id, c.name, c.arguments_text);
+      this.output.tool_calls.push(call);
+      yield { type: 'tool_call', tool_call: call };
+    }
+    this.calls = new Map();
+  }
+
+  /** The events one SSE data string carries; throws ProviderError stream_failure for a bad one. */
+  *feed(data) {
+    if (data === '[DONE]') {
+      this.ended = true;
+      return;
+    }
+    const chunk = parseJson(data);
+    if (!isObject(chunk)) {
+      throw new ProviderError('stream_failure', `Malformed stream chunk: ${data.slice(0, 100)}`);
+    }
+    if ('error' in chunk) {
+      throw new ProviderError('stream_failure',
+                              `The server reported an error mid-stream: ${errorMessage(data) || 'error event'}`);
+    }
+    const output = this.output;
+    output.response_id = output.response_id || chunk.id || '';
+    const choices = chunk.choices ?? [];
+    if (!Array.isArray(choices)) {
+      throw new ProviderError('stream_failure',
+                              `Malformed stream chunk (\`choices\` is not a list): ${data.slice(0, 100)}`);
+    }
+    for (const choice of choices) {
+      if (!isObject(choice)) continue;  // carries nothing readable, as in the reference runtime
+      const delta = isObject(choice.delta) ? choice.delta : {};
+      if (delta.content) {
+        output.text += delta.content;
+        yield { type: 'text_delta', delta: delta.content };
+      }
+      const reasoning = delta.reasoning_content || delta.reasoning;
+      if (reasoning) {
+        output.reasoning += reasoning;
+        yield { type: 'reasoning_delta', delta: reasoning };
+      }
+      for (const fragment of delta.tool_calls || []) {
+        const index = fragment.index || 0;
+        if (!this.calls.has(index)) this.calls.set(index, { id: '', name: '', arguments_text: '' });
+        const c = this.calls.get(index);
+        const fn = fragment.function || {};
+        c.id = c.id || fragment.id || '';
+        c.name += fn.name || '';
+        c.arguments_text += fn.arguments || '';
+        yield { type: 'tool_call_delta', tool_index: index, delta: fn.arguments || '',
+                tool_call: { id: c.id, name: c.name } };
+      }
+      if (choice.finish_reason) {
+        yield* this.finishCalls();
+        output.finish_reason = choice.finish_reason;
+        yield { type: 'finish', finish_reason: choice.finish_reason };
+      }
+    }
+    if (chunk.usage) {
+      output.usage = makeUsage(chunk.usage);
+      yield { type: 'usage', usage: output.usage };
+    }
+  }
+
+  /** The events still owed at the end: tool calls of a stream that never sent finish_reason. */
+  *finish() {
+    yield* this.finishCalls();
   }
 }
 
@@ -542,6 +580,197 @@ async function* sseData(res) {
   }
   if (ended || !res.complete) throw Object.assign(new Error('connection dropped mid-stream'), { code: 'ECONNRESET' });
   if (dataLines.length) yield dataLines.join('\n');
+}
+
+// ------------------------------------------------------------------ Anthropic Messages
+
+const ANTHROPIC_VERSION = '2023-06-01';
+const ANTHROPIC_MAX_TOKENS = 1024;
+// Anthropic's stop reasons in the names the chat dialect uses, so outputs compare across dialects.
+const STOP_REASONS = { end_turn: 'stop', stop_sequence: 'stop', max_tokens: 'length', tool_use: 'tool_calls' };
+
+/** Anthropic's usage ({input_tokens, output_tokens}) as the protocol's usage. */
+function messagesUsage(usage) {
+  if (!isObject(usage)) return null;
+  const prompt = Number(usage.input_tokens) || 0;
+  const completion = Number(usage.output_tokens) || 0;
+  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+}
+
+/**
+ * The Anthropic Messages API (POST /v1/messages) over the same keep-alive agent. It has no readiness
+ * probe: a Session over it answers checkReady with the fixed no-probe readiness (R13).
+ */
+class MessagesProvider extends LocalProvider {
+  constructor(config) {
+    super(config);
+    this.name = 'anthropic';
+    this.generationPath = '/messages';
+    this.managedFields = ['model', 'messages', 'stream'];
+    this.checkReady = undefined;  // a cloud API has no /health to probe
+  }
+
+  headers(withBody) {
+    const { Authorization, ...headers } = super.headers(withBody);  // the key goes in x-api-key, not as a bearer
+    headers['anthropic-version'] = ANTHROPIC_VERSION;
+    if (this.config.apiKey) headers['x-api-key'] = this.config.apiKey;
+    return headers;
+  }
+
+  buildBody(environment, input, requirements, stream) {
+    const messages = [];
+    const add = (role, blocks) => {  // the API wants the roles to alternate
+      const last = messages[messages.length - 1];
+      if (last && last.role === role) last.content.push(...blocks);
+      else messages.push({ role, content: blocks });
+    };
+    for (const message of input.history || []) {
+      const role = message.role || 'user';
+      if (role === 'tool') {
+        add('user', [{ type: 'tool_result', tool_use_id: message.tool_call_id || '', content: message.content || '' }]);
+        continue;
+      }
+      const blocks = message.content ? [{ type: 'text', text: message.content }] : [];
+      for (const c of message.tool_calls || []) {
+        let args = c.arguments;
+        if ((args === undefined || args === null) && c.arguments_text) args = parseJson(c.arguments_text);
+        blocks.push({ type: 'tool_use', id: c.id || '', name: c.name || '', input: isObject(args) ? args : {} });
+      }
+      if (blocks.length) add(role === 'assistant' ? 'assistant' : 'user', blocks);
+    }
+    for (const r of input.tool_results || []) {
+      add('user', [{ type: 'tool_result', tool_use_id: r.call_id || '', content: r.content || '' }]);
+    }
+    if (input.text) add('user', [{ type: 'text', text: input.text }]);
+    const body = { model: this.config.model || 'default', messages, stream,
+                   max_tokens: requirements.max_tokens || ANTHROPIC_MAX_TOKENS };
+    if (environment.instructions) body.system = environment.instructions;
+    if (environment.tools && environment.tools.length) {
+      body.tools = environment.tools.map((t) => ({
+        name: t.name || '', description: t.description || '', input_schema: t.parameters || { type: 'object' },
+      }));
+    }
+    for (const key of ['temperature', 'top_p']) {
+      if (requirements[key] !== undefined && requirements[key] !== null) body[key] = requirements[key];
+    }
+    return { ...body, ...scopedOptions(requirements, this.name, this.managedFields) };
+  }
+
+  /** The output of a `message` document. */
+  decodeAnswer(doc) {
+    const content = isObject(doc) ? doc.content : undefined;
+    if (!Array.isArray(content)) {
+      throw new ProviderError('malformed_response', 'The answer has no `content` list: not a message');
+    }
+    const output = newOutput();
+    for (const block of content) {
+      if (!isObject(block)) continue;
+      if (block.type === 'text') output.text += block.text || '';
+      else if (block.type === 'thinking') output.reasoning += block.thinking || '';
+      else if (block.type === 'tool_use') {
+        output.tool_calls.push(makeToolCall(block.id || '', block.name || '', JSON.stringify(block.input ?? {})));
+      }
+    }
+    const stop = doc.stop_reason || '';
+    output.finish_reason = STOP_REASONS[stop] || stop;
+    output.response_id = doc.id || '';
+    output.usage = messagesUsage(doc.usage);
+    return output;
+  }
+
+  streamDecoder() {
+    return new MessagesStreamDecoder();
+  }
+}
+
+/** Anthropic stream events (SSE data strings) to protocol events and the output; complete at message_stop. */
+class MessagesStreamDecoder {
+  constructor() {
+    this.output = newOutput();
+    this.blocks = new Map();  // index -> {type, id, name, json}
+    this.usage = {};
+    this.ended = false;
+    this.endMarker = 'message_stop';
+  }
+
+  *feed(data) {
+    const event = parseJson(data);
+    if (!isObject(event) || typeof event.type !== 'string') {
+      throw new ProviderError('stream_failure', `Malformed stream event: ${data.slice(0, 100)}`);
+    }
+    const output = this.output;
+    switch (event.type) {
+      case 'error':
+        throw new ProviderError('stream_failure',
+                                `The server reported an error mid-stream: ${errorMessage(data) || 'error event'}`);
+      case 'message_start': {
+        const message = isObject(event.message) ? event.message : {};
+        output.response_id = message.id || '';
+        Object.assign(this.usage, isObject(message.usage) ? message.usage : {});
+        break;
+      }
+      case 'content_block_start': {
+        const block = isObject(event.content_block) ? event.content_block : {};
+        this.blocks.set(event.index ?? 0, { type: block.type, id: block.id || '', name: block.name || '', json: '' });
+        break;
+      }
+      case 'content_block_delta': {
+        const delta = isObject(event.delta) ? event.delta : {};
+        const index = event.index ?? 0;
+        if (delta.type === 'text_delta' && delta.text) {
+          output.text += delta.text;
+          yield { type: 'text_delta', delta: delta.text };
+        } else if (delta.type === 'thinking_delta' && delta.thinking) {
+          output.reasoning += delta.thinking;
+          yield { type: 'reasoning_delta', delta: delta.thinking };
+        } else if (delta.type === 'input_json_delta') {
+          const block = this.blocks.get(index);
+          if (!block || block.type !== 'tool_use') {
+            throw new ProviderError('stream_failure', `input_json_delta for block ${index}, not a tool_use`);
+          }
+          block.json += delta.partial_json || '';
+          yield { type: 'tool_call_delta', tool_index: index, delta: delta.partial_json || '',
+                  tool_call: { id: block.id, name: block.name } };
+        }
+        break;
+      }
+      case 'content_block_stop': {
+        const block = this.blocks.get(event.index ?? 0);
+        if (block && block.type === 'tool_use') {
+          const call = makeToolCall(block.id, block.name, block.json || '{}');
+          output.tool_calls.push(call);
+          yield { type: 'tool_call', tool_call: call };
+        }
+        break;
+      }
+      case 'message_delta': {
+        const delta = isObject(event.delta) ? event.delta : {};
+        Object.assign(this.usage, isObject(event.usage) ? event.usage : {});
+        if (delta.stop_reason) {
+          output.finish_reason = STOP_REASONS[delta.stop_reason] || delta.stop_reason;
+          yield { type: 'finish', finish_reason: output.finish_reason };
+        }
+        if (Object.keys(this.usage).length) {
+          output.usage = messagesUsage(this.usage);
+          yield { type: 'usage', usage: output.usage };
+        }
+        break;
+      }
+      case 'message_stop':
+        this.ended = true;
+        break;
+      default:  // ping, and event types added later, carry nothing
+    }
+  }
+
+  *finish() {}  // every tool call ended with its content_block_stop
+}
+
+const PROVIDERS = { chat: LocalProvider, anthropic: MessagesProvider };
+
+/** The provider of config.dialect. */
+function providerFor(config) {
+  return new PROVIDERS[config.dialect](config);
 }
 
 function newOutput() {
@@ -671,4 +900,5 @@ const oneShot = {
   },
 };
 
-export { Config, LocalProvider, ProviderError, Session, withSession, oneShot, NO_PROBE_MESSAGE, scopedOptions };
+export { Config, LocalProvider, MessagesProvider, ProviderError, Session, withSession, oneShot, providerFor,
+         NO_PROBE_MESSAGE, scopedOptions };

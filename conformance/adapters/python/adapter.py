@@ -15,15 +15,16 @@ class LocalAdapter(kit.Adapter):
     name = "python-example"
     tools = True
     probe_optional = True
+    dialects = ("chat", "anthropic")
     # lib.ProviderError already carries a protocol kind (its `kind` attribute), so no rules are needed.
 
     def config(self, c):
         return lib.Config(base_url=c.base_url, model=c.model, api_key=c.api_key or "local",
                           connect_timeout=c.connect_timeout, request_timeout=c.request_timeout,
-                          probe_budget=c.probe_budget)
+                          probe_budget=c.probe_budget, dialect=c.dialect)
 
     def provider(self, config):
-        return lib.LocalProvider(config)
+        return lib.provider_for(config)  # LocalProvider for chat, MessagesProvider for anthropic
 
     def open(self, config, factory, readiness_probe):
         return lib.Session(config, factory, readiness_probe=readiness_probe)

@@ -34,7 +34,7 @@ class ProviderError(Exception):
 
 class Config:
     def __init__(self, base_url="http://127.0.0.1:8080/v1", model=None, api_key="local",
-                 connect_timeout=2.0, request_timeout=120.0, probe_budget=2.0):
+                 connect_timeout=2.0, request_timeout=120.0, probe_budget=2.0, dialect="chat"):
         parsed = urllib.parse.urlsplit(base_url or "")
         if parsed.scheme not in ("http", "https") or not parsed.hostname:
             raise ProviderError("configuration", "base_url must be an http(s) URL with a host",
@@ -45,6 +45,9 @@ class Config:
                 raise ProviderError("configuration", f"{name} must be positive")
         if model is not None and model == "":
             raise ProviderError("configuration", "model must not be empty")
+        if dialect not in PROVIDERS:
+            raise ProviderError("configuration", f"dialect must be one of {', '.join(PROVIDERS)}, not {dialect!r}")
+        self.dialect = dialect
         self.base_url = base_url.rstrip("/")
         self.model = model
         self.api_key = api_key
@@ -233,6 +236,8 @@ class LocalProvider:
     """Chat Completions against llama.cpp, vLLM, Ollama, LM Studio and friends. Thread-safe."""
 
     name = "local"
+    generation_path = "/chat/completions"
+    managed_fields = ("model", "messages", "stream", "stream_options")
 
     def __init__(self, config):
         self.config = config
@@ -411,14 +416,14 @@ class LocalProvider:
         for key in ("temperature", "top_p", "max_tokens", "seed", "tool_choice"):
             if requirements.get(key) is not None:
                 body[key] = requirements[key]
-        body.update(scoped_options(requirements, self.name))
+        body.update(scoped_options(requirements, self.name, self.managed_fields))
         return body
 
     def _post(self, body, phase):
         """(conn, response) for a chat request with a 2xx status; raises ProviderError otherwise."""
         conn = self.pool.acquire()
         try:
-            response = _send(conn, "POST", self.config.base_path + "/chat/completions", json.dumps(body),
+            response = _send(conn, "POST", self.config.base_path + self.generation_path, json.dumps(body),
                              self._headers(body=True), self.config.request_timeout,
                              lambda: not self.pool.closed)
         except (OSError, http.client.HTTPException) as exc:
@@ -456,28 +461,34 @@ class LocalProvider:
         if data is None:
             raise ProviderError("malformed_response", "The answer is over the size limit")
         try:
-            doc = json.loads(data)
-            choices = doc.get("choices") if isinstance(doc, dict) else None
-            if not isinstance(choices, list):
-                raise ProviderError("malformed_response", "The answer has no `choices` list: not a chat.completion")
-            if not choices or not isinstance(choices[0], dict):
-                raise ProviderError("malformed_response", "The answer has no choice: `choices` is empty or "
-                                    "its first entry is not an object")
-            choice = choices[0]
-            message = choice.get("message") or {}
-            output = new_output()
-            output["text"] = message.get("content") or ""
-            output["reasoning"] = message.get("reasoning_content") or message.get("reasoning") or ""
-            for call in message.get("tool_calls") or []:
-                function = call.get("function") or {}
-                output["tool_calls"].append(make_tool_call(call.get("id", ""), function.get("name", ""),
-                                                           function.get("arguments") or ""))
-            output["finish_reason"] = choice.get("finish_reason") or ""
-            output["response_id"] = doc.get("id") or ""
-            output["usage"] = make_usage(doc.get("usage"))
+            output = self.decode_answer(json.loads(data))
+        except ProviderError:
+            raise
         except (ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
             raise ProviderError("malformed_response", f"The answer could not be read: {exc}") from exc
         output["timing"] = {"total_us": int((time.monotonic() - started) * 1e6), "time_to_first_token_us": None}
+        return output
+
+    def decode_answer(self, doc):
+        """The output of a chat.completion document (timing left for the caller)."""
+        choices = doc.get("choices") if isinstance(doc, dict) else None
+        if not isinstance(choices, list):
+            raise ProviderError("malformed_response", "The answer has no `choices` list: not a chat.completion")
+        if not choices or not isinstance(choices[0], dict):
+            raise ProviderError("malformed_response", "The answer has no choice: `choices` is empty or "
+                                "its first entry is not an object")
+        choice = choices[0]
+        message = choice.get("message") or {}
+        output = new_output()
+        output["text"] = message.get("content") or ""
+        output["reasoning"] = message.get("reasoning_content") or message.get("reasoning") or ""
+        for call in message.get("tool_calls") or []:
+            function = call.get("function") or {}
+            output["tool_calls"].append(make_tool_call(call.get("id", ""), function.get("name", ""),
+                                                       function.get("arguments") or ""))
+        output["finish_reason"] = choice.get("finish_reason") or ""
+        output["response_id"] = doc.get("id") or ""
+        output["usage"] = make_usage(doc.get("usage"))
         return output
 
     def stream(self, environment, inp, requirements):
@@ -485,10 +496,13 @@ class LocalProvider:
         conn, response = self._post(self.build_body(environment, inp, requirements, True), "stream")
         return self._events(conn, response)
 
+    def stream_builder(self):
+        return StreamBuilder()
+
     def _events(self, conn, response):
         reusable = False
         started = time.monotonic()
-        builder = StreamBuilder()
+        builder = self.stream_builder()
         try:
             yield {"type": "start"}
             for data in sse_data(response):
@@ -676,10 +690,7 @@ class SseDecoder:
         return ["\n".join(self.data_lines)] if self.data_lines else []
 
 
-MANAGED_FIELDS = ("model", "messages", "stream", "stream_options")
-
-
-def scoped_options(requirements, scope):
+def scoped_options(requirements, scope, managed_fields):
     """The provider options under `scope` (S12); one that would replace a managed field is refused."""
     options = requirements.get("provider_options") or {}
     scoped = options.get(scope) if isinstance(options, dict) else None
@@ -687,7 +698,7 @@ def scoped_options(requirements, scope):
         return {}
     if not isinstance(scoped, dict):
         raise ProviderError("configuration", f"provider_options['{scope}'] must be an object")
-    for key in MANAGED_FIELDS:
+    for key in managed_fields:
         if key in scoped:
             raise ProviderError("configuration", f"provider option '{key}' would replace a field the provider "
                                 f"manages", f"Remove '{key}' from provider_options['{scope}'].")
@@ -716,6 +727,208 @@ def make_usage(usage):
             "total_tokens": int(usage.get("total_tokens") or prompt + completion)}
 
 
+# ---------------------------------------------------------------- Anthropic Messages
+
+ANTHROPIC_VERSION = "2023-06-01"
+ANTHROPIC_MAX_TOKENS = 1024
+# Anthropic's stop reasons in the names the chat dialect uses, so outputs compare across dialects.
+STOP_REASONS = {"end_turn": "stop", "stop_sequence": "stop", "max_tokens": "length", "tool_use": "tool_calls"}
+
+
+def messages_usage(usage):
+    """Anthropic's usage ({"input_tokens", "output_tokens"}) as the protocol's usage."""
+    if not isinstance(usage, dict):
+        return None
+    prompt = int(usage.get("input_tokens") or 0)
+    completion = int(usage.get("output_tokens") or 0)
+    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+
+
+class MessagesProvider(LocalProvider):
+    """The Anthropic Messages API (POST /v1/messages) over the same keep-alive pool. It has no readiness
+    probe: a Session over it answers check_ready with the fixed no-probe readiness (R13)."""
+
+    name = "anthropic"
+    generation_path = "/messages"
+    managed_fields = ("model", "messages", "stream")
+    check_ready = None  # a cloud API has no /health to probe
+
+    def _headers(self, body=False):
+        headers = super()._headers(body)
+        headers.pop("Authorization", None)  # the key goes in x-api-key, never as a bearer token
+        headers["anthropic-version"] = ANTHROPIC_VERSION
+        if self.config.api_key:
+            headers["x-api-key"] = self.config.api_key
+        return headers
+
+    def build_body(self, environment, inp, requirements, stream):
+        messages = []
+
+        def add(role, blocks):
+            if messages and messages[-1]["role"] == role:  # the API wants the roles to alternate
+                messages[-1]["content"].extend(blocks)
+            else:
+                messages.append({"role": role, "content": blocks})
+
+        for message in inp.get("history") or []:
+            role = message.get("role", "user")
+            if role == "tool":
+                add("user", [{"type": "tool_result", "tool_use_id": message.get("tool_call_id", ""),
+                              "content": message.get("content", "")}])
+                continue
+            blocks = [{"type": "text", "text": message["content"]}] if message.get("content") else []
+            for call in message.get("tool_calls") or []:
+                arguments = call.get("arguments")
+                if arguments is None and call.get("arguments_text"):
+                    try:
+                        arguments = json.loads(call["arguments_text"])
+                    except ValueError:
+                        arguments = {}
+                blocks.append({"type": "tool_use", "id": call.get("id", ""), "name": call.get("name", ""),
+                               "input": arguments if isinstance(arguments, dict) else {}})
+            if blocks:
+                add("assistant" if role == "assistant" else "user", blocks)
+        for result in inp.get("tool_results") or []:
+            add("user", [{"type": "tool_result", "tool_use_id": result.get("call_id", ""),
+                          "content": result.get("content", "")}])
+        if inp.get("text"):
+            add("user", [{"type": "text", "text": inp["text"]}])
+        body = {"model": self.config.model or "default", "messages": messages, "stream": stream,
+                "max_tokens": requirements.get("max_tokens") or ANTHROPIC_MAX_TOKENS}
+        if environment.get("instructions"):
+            body["system"] = environment["instructions"]
+        tools = environment.get("tools") or []
+        if tools:
+            body["tools"] = [{"name": t.get("name", ""), "description": t.get("description", ""),
+                              "input_schema": t.get("parameters") or {"type": "object"}} for t in tools]
+        for key in ("temperature", "top_p"):
+            if requirements.get(key) is not None:
+                body[key] = requirements[key]
+        return {**body, **scoped_options(requirements, self.name, self.managed_fields)}
+
+    def decode_answer(self, doc):
+        """The output of a `message` document."""
+        content = doc.get("content") if isinstance(doc, dict) else None
+        if not isinstance(content, list):
+            raise ProviderError("malformed_response", "The answer has no `content` list: not a message")
+        output = new_output()
+        texts, thoughts = [], []
+        for block in content:
+            kind = block.get("type") if isinstance(block, dict) else None
+            if kind == "text":
+                texts.append(block.get("text") or "")
+            elif kind == "thinking":
+                thoughts.append(block.get("thinking") or "")
+            elif kind == "tool_use":
+                arguments_text = json.dumps(block.get("input") if block.get("input") is not None else {})
+                output["tool_calls"].append(make_tool_call(block.get("id", ""), block.get("name", ""),
+                                                           arguments_text))
+        output["text"], output["reasoning"] = "".join(texts), "".join(thoughts)
+        stop = doc.get("stop_reason") or ""
+        output["finish_reason"] = STOP_REASONS.get(stop, stop)
+        output["response_id"] = doc.get("id") or ""
+        output["usage"] = messages_usage(doc.get("usage"))
+        return output
+
+    def stream_builder(self):
+        return MessagesStreamBuilder()
+
+
+class MessagesStreamBuilder:
+    """Anthropic stream events (SSE data strings) to protocol events and the final output, without I/O.
+    Same interface as StreamBuilder: the stream is complete at `message_stop`."""
+
+    def __init__(self):
+        self.output = new_output()
+        self.text_parts, self.reasoning_parts = [], []
+        self.blocks = {}  # index -> {"type", "id", "name", "json": [parts]}
+        self.usage = {}
+        self.saw_done = False
+        self.finished = False
+
+    def feed(self, data):
+        try:
+            event = json.loads(data)
+        except ValueError as exc:
+            raise ProviderError("stream_failure", f"Malformed stream event: {data[:100]}") from exc
+        if not isinstance(event, dict) or not isinstance(event.get("type"), str):
+            raise ProviderError("stream_failure", f"Malformed stream event: {data[:100]}")
+        kind = event["type"]
+        output = self.output
+        if kind == "error":
+            message = error_message(data) or "error event"
+            raise ProviderError("stream_failure", f"The server reported an error mid-stream: {message}")
+        if kind == "message_start":
+            message = event.get("message") if isinstance(event.get("message"), dict) else {}
+            output["response_id"] = message.get("id") or ""
+            self.usage.update(message.get("usage") or {})
+            return []
+        if kind == "content_block_start":
+            block = event.get("content_block") if isinstance(event.get("content_block"), dict) else {}
+            self.blocks[event.get("index", 0)] = {"type": block.get("type"), "id": block.get("id", ""),
+                                                   "name": block.get("name", ""), "json": []}
+            return []
+        if kind == "content_block_delta":
+            delta = event.get("delta") if isinstance(event.get("delta"), dict) else {}
+            index = event.get("index", 0)
+            if delta.get("type") == "text_delta" and delta.get("text"):
+                self.text_parts.append(delta["text"])
+                return [{"type": "text_delta", "delta": delta["text"]}]
+            if delta.get("type") == "thinking_delta" and delta.get("thinking"):
+                self.reasoning_parts.append(delta["thinking"])
+                return [{"type": "reasoning_delta", "delta": delta["thinking"]}]
+            if delta.get("type") == "input_json_delta":
+                block = self.blocks.get(index)
+                if block is None or block["type"] != "tool_use":
+                    raise ProviderError("stream_failure", f"input_json_delta for block {index}, not a tool_use")
+                piece = delta.get("partial_json") or ""
+                block["json"].append(piece)
+                return [{"type": "tool_call_delta", "tool_index": index, "delta": piece,
+                         "tool_call": {"id": block["id"], "name": block["name"]}}]
+            return []
+        if kind == "content_block_stop":
+            block = self.blocks.get(event.get("index", 0))
+            if block is not None and block["type"] == "tool_use":
+                call = make_tool_call(block["id"], block["name"], "".join(block["json"]) or "{}")
+                output["tool_calls"].append(call)
+                return [{"type": "tool_call", "tool_call": call}]
+            return []
+        if kind == "message_delta":
+            delta = event.get("delta") if isinstance(event.get("delta"), dict) else {}
+            self.usage.update(event.get("usage") or {})
+            events = []
+            stop = delta.get("stop_reason")
+            if stop:
+                output["finish_reason"] = STOP_REASONS.get(stop, stop)
+                self.finished = True
+                events.append({"type": "finish", "finish_reason": output["finish_reason"]})
+            if self.usage:
+                output["usage"] = messages_usage(self.usage)
+                events.append({"type": "usage", "usage": output["usage"]})
+            return events
+        if kind == "message_stop":
+            self.saw_done = True
+        return []  # ping, and event types added later
+
+    def check_complete(self):
+        if not self.saw_done:
+            raise ProviderError("stream_failure", "The stream ended before message_stop")
+
+    def done(self, total_us):
+        output = self.output
+        output.update(text="".join(self.text_parts), reasoning="".join(self.reasoning_parts))
+        output["timing"] = {"total_us": total_us, "time_to_first_token_us": None}
+        return {"type": "done", "output": output}
+
+
+PROVIDERS = {"chat": LocalProvider, "anthropic": MessagesProvider}
+
+
+def provider_for(config):
+    """The provider class of config.dialect."""
+    return PROVIDERS[config.dialect](config)
+
+
 # ---------------------------------------------------------------- session
 
 class Session:
@@ -726,7 +939,7 @@ class Session:
         self._lock = threading.Lock()
         self._closed = False
         self._provider = factory(config)
-        self._probe = readiness_probe and hasattr(self._provider, "check_ready")
+        self._probe = readiness_probe and callable(getattr(self._provider, "check_ready", None))
 
     def __enter__(self):
         return self

@@ -95,7 +95,7 @@ export class AdapterServer {
     return {
       readiness: typeof a.checkReady === 'function', streaming: typeof a.stream === 'function', tools: !!a.tools,
       run_many: typeof a.runMany === 'function', one_shot: Object.values(oneShot).some((f) => typeof f === 'function'),
-      concurrent: true, probe_optional: !!a.probeOptional,
+      concurrent: true, probe_optional: !!a.probeOptional, dialects: a.dialects || ['chat'],
     };
   }
 
@@ -274,7 +274,8 @@ export class AdapterServer {
 /**
  * Serves `adapter` on stdin/stdout until `shutdown` or end of input, then exits the process.
  *
- * `adapter` is an object: `name`, `tools` and `probeOptional` (booleans), `provider(config)` (your library's
+ * `adapter` is an object: `name`, `tools` and `probeOptional` (booleans), `dialects` (the API dialects the
+ * provider can speak, `config.dialect`; default `['chat']`), `provider(config)` (your library's
  * provider factory; the kit counts what it returns), `open(config, factory, readinessProbe)` (a Session of your
  * library over the counted factory), optional `config(kitConfig)` (your library's config), and each of
  * `checkReady(session, model)`, `interact(session, environment, input, requirements)`, `stream(...)` (an async

@@ -27,7 +27,10 @@ export class Config {
     if (model !== null && typeof model !== 'string') {
       throw new ProviderError('bad_request', "config field 'model' must be a string or null");
     }
+    const dialect = raw.dialect ?? 'chat';
+    if (typeof dialect !== 'string') throw new ProviderError('bad_request', "config field 'dialect' must be a string");
     this.baseUrl = baseUrl;
+    this.dialect = dialect;
     this.model = model;
     Object.defineProperty(this, 'apiKey', { value: apiKey, enumerable: false });
     this.connectTimeoutMs = millis(raw, 'connect_timeout_ms', 2000);

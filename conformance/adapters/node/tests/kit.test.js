@@ -29,7 +29,8 @@ test('hello declares what the adapter defines', async (t) => {
   const a = await example(t);
   const hello = (await a.call('hello', { protocol: 1 })).result;
   assert.deepEqual(hello.capabilities, { readiness: true, streaming: true, tools: true, run_many: true,
-                                         one_shot: true, concurrent: true, probe_optional: true });
+                                         one_shot: true, concurrent: true, probe_optional: true,
+                                         dialects: ['chat', 'anthropic'] });
   assert.equal((await a.call('hello', { protocol: 2 })).error.kind, 'bad_request');
 });
 

@@ -99,6 +99,7 @@ class AsyncProvider:
 
     name = "local"
     build_body = base.LocalProvider.build_body
+    managed_fields = base.LocalProvider.managed_fields
     readiness_steps = base.LocalProvider.readiness_steps
     _listing = staticmethod(base.LocalProvider._listing)
     _load_state = staticmethod(base.LocalProvider._load_state)

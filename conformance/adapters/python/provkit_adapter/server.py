@@ -56,6 +56,8 @@ class Adapter:
     tools = False
     #: True when ``open`` honours ``readiness_probe=False`` (clause R13).
     probe_optional = False
+    #: The API dialects ``provider`` can speak (``config.dialect``): "chat", "responses", "anthropic".
+    dialects = ("chat",)
     #: Rules ``(match, to)`` tried before the defaults; see :class:`ErrorRules`.
     error_rules = ()
 
@@ -95,7 +97,7 @@ class Adapter:
         return {"readiness": defined("check_ready"), "streaming": defined("stream"), "tools": bool(self.tools),
                 "run_many": defined("run_many"),
                 "one_shot": any(defined("oneshot_" + call) for call in _ONESHOTS),
-                "concurrent": True, "probe_optional": bool(self.probe_optional)}
+                "concurrent": True, "probe_optional": bool(self.probe_optional), "dialects": list(self.dialects)}
 
 
 class _Runner:

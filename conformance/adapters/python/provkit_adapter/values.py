@@ -42,6 +42,9 @@ class Config:
             raise ProviderError("bad_request", "config fields 'base_url' and 'api_key' must be strings")
         if self.model is not None and not isinstance(self.model, str):
             raise ProviderError("bad_request", f"config field 'model' must be a string or null, got {self.model!r}")
+        self.dialect = raw.get("dialect") or "chat"
+        if not isinstance(self.dialect, str):
+            raise ProviderError("bad_request", f"config field 'dialect' must be a string, got {self.dialect!r}")
         self.connect_timeout_ms = _ms(raw, "connect_timeout_ms", 2000)
         self.request_timeout_ms = _ms(raw, "request_timeout_ms", 120000)
         self.probe_budget_ms = _ms(raw, "probe_budget_ms", 2000)
@@ -51,7 +54,7 @@ class Config:
     probe_budget = property(lambda self: self.probe_budget_ms / 1000.0)
 
     def __repr__(self):
-        return (f"Config(base_url={self.base_url!r}, model={self.model!r}, api_key=<redacted>, "
+        return (f"Config(base_url={self.base_url!r}, dialect={self.dialect!r}, model={self.model!r}, api_key=<redacted>, "
                 f"connect_timeout_ms={self.connect_timeout_ms}, request_timeout_ms={self.request_timeout_ms}, "
                 f"probe_budget_ms={self.probe_budget_ms})")
 

@@ -25,6 +25,7 @@ def config_of(mock, **extra):
 @pytest.fixture(params=[SYNC_ADAPTER, AIO_ADAPTER], ids=["sync", "asyncio"])
 def example(request):
     adapter = python_adapter(request.param)
+    adapter.sync = request.param == SYNC_ADAPTER
     yield adapter
     adapter.close()
 
@@ -33,7 +34,9 @@ def test_hello_declares_what_the_adapter_defines(example):
     result = example.call("hello", protocol=1)["result"]
     assert result["protocol"] == 1
     assert result["capabilities"] == {"readiness": True, "streaming": True, "tools": True, "run_many": True,
-                                      "one_shot": True, "concurrent": True, "probe_optional": True}
+                                      "one_shot": True, "concurrent": True, "probe_optional": True,
+                                      # the sync example also speaks Anthropic Messages; the kit's default is chat
+                                      "dialects": ["chat", "anthropic"] if example.sync else ["chat"]}
     assert example.call("hello", protocol=2)["error"]["kind"] == "bad_request"
 
 

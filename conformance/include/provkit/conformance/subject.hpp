@@ -31,6 +31,9 @@ struct Capabilities {
   bool concurrent = true;      ///< Calls may overlap: several threads, close in flight (S10, S11).
   bool probe_optional = true;  ///< A session can be built without the probe (R13).
   bool cancellation = true;    ///< A probe can be cancelled through a stop token (R14).
+  /// The API dialects the provider can speak (see Dialects()); an adapter declares them in
+  /// hello's capabilities.dialects, default ["chat"]. Not part of ToMap().
+  std::vector<std::string> dialects{"chat"};
 
   /// {"readiness": true, ...}: the form results files record.
   std::map<std::string, bool> ToMap() const;
