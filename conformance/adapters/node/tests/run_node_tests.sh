@@ -9,4 +9,4 @@ if ! command -v node >/dev/null 2>&1; then
   exit 77
 fi
 cd "$(dirname "$0")"
-exec node --test kit.test.js mock.test.js
+exec node --test kit.test.js mock.test.js messages.test.js
