@@ -413,7 +413,8 @@ TEST(Cli, ConformDoesNotQuoteASecretCutByTheStderrTail) {
   // 16 bytes of key, 2025 of padding, a newline and "last line\n": the 2 KiB tail begins 4 bytes
   // into the key, where "-secret-0815" no longer matches the key the redactor knows.
   const std::string adapter =
-      "sh -c 'printf %s \"${0#--api-key=}\" >&2; head -c 2025 /dev/zero | tr \"\\000\" y >&2; echo >&2; "
+      "sh -c 'printf %s \"${0#--api-key=}\" >&2; "
+      "head -c 2025 /dev/zero | tr \"\\000\" y >&2; echo >&2; "
       "echo \"last line\" >&2; exit 3' --api-key=flag-secret-0815";
   const Outcome run = Provkit(
       {"conform", "--adapter", adapter, "--only", "R1", "--results", (dir / "r.json").string()});

@@ -72,7 +72,7 @@ struct Context {
   int UsageError(const std::string& message) { return parser.PrintUsageError(message, err); }
 };
 
-// ---- flags shared by several subcommands ---------------------------------------------------------
+// ---- flags shared by several subcommands -------------------------------------------------------
 
 void AddOutput(support::FlagParser& parser, Options& options) {
   parser.String({.name = "output",
