@@ -56,10 +56,9 @@ reports::Results Judge(const ConformRequest& request, const ProgressCallback& pr
     case SubjectKind::kCpp:
       break;
   }
-  return RunSubject(request.cpp_factory ? request.cpp_factory
-                                        : ReferenceFactory(request.options.dialect),
-                    request.kind,
-                    request.selection, request.options, progress);
+  return RunSubject(
+      request.cpp_factory ? request.cpp_factory : ReferenceFactory(request.options.dialect),
+      request.kind, request.selection, request.options, progress);
 }
 
 // The secrets a run knows of: the API key and $PROVKIT_API_KEY, the secret-named values of the

@@ -95,8 +95,9 @@ void AddBaseline(support::FlagParser& parser, Options& options) {
 // The flags of the three renderings of RESULTS... (html, md, junit).
 void AddReportFlags(support::FlagParser& parser, Options& options) {
   AddOutput(parser, options);
-  parser.Bool({.name = "strict", .help = "NON-STRICT gates too, as with 'provkit conform --strict'"},
-              &options.strict);
+  parser.Bool(
+      {.name = "strict", .help = "NON-STRICT gates too, as with 'provkit conform --strict'"},
+      &options.strict);
   AddBaseline(parser, options);
   parser.String({.name = "title",
                  .value_name = "TEXT",
@@ -251,9 +252,9 @@ int RunDiff(const Options& options, Context& context) {
   const auto runs = LoadRuns(options, {*options.old_path, *options.new_path}, context);
   if (!runs) return kExitUsage;
   const Diff diff = DiffResults((*runs)[0], (*runs)[1], diff_options);
-  const int written = Emit(options, context,
-                           options.format == "md" ? RenderDiffMarkdown(diff) : RenderDiffText(diff),
-                           "the diff");
+  const int written =
+      Emit(options, context,
+           options.format == "md" ? RenderDiffMarkdown(diff) : RenderDiffText(diff), "the diff");
   if (written != kExitOk) return written;
   return diff.Regressed() ? kExitRegressed : kExitOk;
 }

@@ -74,7 +74,8 @@ Diff DiffResults(const Results& old_results, const Results& new_results,
     if (after == nullptr) {
       diff.regressions.push_back(std::move(change));
     } else if (before == nullptr) {
-      (model::ChangeRank(after->verdict) >= 2 ? diff.regressions : diff.changes).push_back(std::move(change));
+      (model::ChangeRank(after->verdict) >= 2 ? diff.regressions : diff.changes)
+          .push_back(std::move(change));
     } else if (model::ChangeRank(after->verdict) > model::ChangeRank(before->verdict)) {
       diff.regressions.push_back(std::move(change));
     } else if (model::ChangeRank(after->verdict) < model::ChangeRank(before->verdict)) {

@@ -426,7 +426,8 @@ Outcome<Results> ParseResults(std::string_view text, std::string_view file) {
         });
   } catch (const json::parse_error& error) {
     const auto [line, column] = support::PositionAt(text, error.byte == 0 ? 0 : error.byte - 1);
-    return FileError{file_name, "malformed JSON: " + support::JsonErrorReason(error.what()), line, column};
+    return FileError{file_name, "malformed JSON: " + support::JsonErrorReason(error.what()), line,
+                     column};
   } catch (const json::exception& error) {
     return FileError{file_name, std::string("malformed JSON: ") + error.what()};
   }

@@ -192,8 +192,9 @@ TEST_F(CommandTest, BadFlagsPrintAMessageAndUsageAndExitTwo) {
   EXPECT_EQ(Report({"diff", "--format", "html", "a", "b"}).err,
             "provkit report diff: --format expects text or md, got 'html'\n"
             "usage: provkit report diff [options] OLD NEW\n");
-  EXPECT_EQ(Report({"pdf"}).err,
-            "provkit report: unknown subcommand 'pdf'\nusage: provkit report <subcommand> [options]\n");
+  EXPECT_EQ(
+      Report({"pdf"}).err,
+      "provkit report: unknown subcommand 'pdf'\nusage: provkit report <subcommand> [options]\n");
   EXPECT_EQ(Report({"mrege"}).exit_code, 2);
   EXPECT_THAT(Report({"mrege"}).err, HasSubstr("(did you mean merge?)"));
   EXPECT_EQ(Report({}).exit_code, 2);

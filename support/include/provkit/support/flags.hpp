@@ -167,7 +167,7 @@ class FlagParser {
   std::vector<HelpSection> sections_;
   std::vector<PositionalArg> positionals_;
   std::vector<std::string>* rest_ = nullptr;
-  PositionalArg operands_name_;                     // name and help of Operands
+  PositionalArg operands_name_;  // name and help of Operands
   std::vector<std::string>* operands_ = nullptr;
   std::size_t operands_min_ = 0;
 };
