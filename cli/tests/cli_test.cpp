@@ -295,6 +295,12 @@ TEST(Cli, UsageErrorsGiveTheErrorAndOneUsageLine) {
        "provkit conform: --server 'http://<redacted>@127.0.0.1:1/v1': credentials in the URL are "
        "not sent; give the token with --api-key or $PROVKIT_API_KEY",
        conform},
+      {{"conform", "--cpp", "--dialect", "bedrock"},
+       "provkit conform: --dialect expects chat, responses or anthropic, got 'bedrock'",
+       conform},
+      {{"conform", "--server", "http://127.0.0.1:1/v1", "--dialect", "anthropic"},
+       "provkit conform: --dialect is for --cpp and --adapter: --server judges a chat server",
+       conform},
       {{"report"},
        "provkit report: a subcommand is required: html, md, junit, diff, badge or merge",
        "usage: provkit report <subcommand> [options]"},
