@@ -233,6 +233,11 @@ mock::ServerOptions OptionsOf(const Flags& flags) {
   if (flags.replay) {
     mock::ReplayOptions replay;
     replay.cassette = mock::LoadCassette(*flags.replay);  // ConfigError names the file and line
+    // What the cassette did not record is answered as the recorded server would: its profile and
+    // its listed models, unless the command line or a config file says otherwise.
+    const mock::RecordedServer recorded = mock::RecordedServerOf(replay.cassette);
+    if (!flags.profile && !flags.config && recorded.profile) options.profile = *recorded.profile;
+    if (!flags.models && !flags.config && !recorded.models.empty()) options.models = recorded.models;
     replay.strict = flags.replay_strict;
     if (flags.replay_speed) replay.speed = *flags.replay_speed;
     options.replay = std::move(replay);
@@ -295,9 +300,15 @@ int MockCommand(int argc, char** argv) {
                  std::string(mock::ScenarioName(scenario.kind)).c_str(), server->base_url().c_str(),
                  "; stop with Ctrl-C");
     if (flags.replay) {
-      std::fprintf(stderr, "provkit mock: replaying %s%s\n",
+      std::string models;
+      for (const mock::Model& model : server->models()) {
+        models += (models.empty() ? "" : ",") + model.id;
+      }
+      std::fprintf(stderr, "provkit mock: replaying %s%s%s\n",
                    support::ClipPrintable(*flags.replay, 300).c_str(),
-                   flags.replay_strict ? " (strict)" : "");
+                   flags.replay_strict ? " (strict: unmatched requests are errors)"
+                                       : "; unmatched requests answered by the profile with models ",
+                   flags.replay_strict ? "" : support::ClipPrintable(models, 300).c_str());
     }
   }
 

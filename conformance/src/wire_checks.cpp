@@ -338,6 +338,28 @@ reports::ClauseResult WireRun::Finish(double duration_ms) {
 // ---------------------------------------------------------------------------------------------
 // The checks
 
+/// SKIPs the clause, saying why, when `answer` (to `request`, e.g. "GET /v1/models") shows a server
+/// that does not serve the harness at all: 503 (loading, overloaded; llama.cpp answers every
+/// endpoint so while a model loads) or 401/403 (credentials missing or refused). Those are states
+/// of the server or of the run's configuration, not wire behaviour the clause judges. True when
+/// it skipped.
+bool SkipUnlessServing(WireRun& run, const WireAnswer& answer, const std::string& request) {
+  if (answer.status == 503) {
+    run.Skip("the server is not ready: " + request + " answered " + Brief(answer) +
+             "; this clause judges a ready server, run it again once the model is loaded "
+             "(provkit check URL --model M --wait 5m waits for that)");
+    return true;
+  }
+  if (answer.status == 401 || answer.status == 403) {
+    run.Skip(request + " answered " + Brief(answer) + ": the server " +
+             (run.target().api_key.empty() ? "wants an API key and none was given"
+                                           : "refuses the API key given") +
+             "; pass the server's key with --api-key or $PROVKIT_API_KEY");
+    return true;
+  }
+  return false;
+}
+
 void CheckW1(WireRun& run) {
   const std::string& path = run.health_path();
   auto client = run.NewClient();
@@ -420,6 +442,7 @@ void CheckW2(WireRun& run) {
   const WireAnswer answer = run.Send(*client, {.method = "GET", .path = path});
   if (!run.RequireAnswer(answer, "GET " + path)) return;
   run.Observe(Brief(answer));
+  if (SkipUnlessServing(run, answer, "GET " + path)) return;
   if (!run.Require(answer.status == 200, "GET " + path + " answers 200", Brief(answer))) return;
   std::string refused;
   const std::optional<json> doc = ParseJson(answer.body, &refused);
@@ -613,6 +636,7 @@ void CheckW5(WireRun& run) {
       }
       break;
     }
+    if (i == 1 && SkipUnlessServing(run, answer, "GET " + path)) return;
     if (i == 1) first_connection = answer.connection;
     if (answer.connection != first_connection) {
       run.Require(false, expectation,

@@ -279,6 +279,38 @@ TEST(ServerChecks, W1SkipsAServerThatIsStillLoading) {
   EXPECT_EQ(listed.verdict, Verdict::kFail) << listed.reason;
 }
 
+TEST(ServerChecks, W2AndW5SkipAServerThatIsLoadingOrWantsAKey) {
+  RecordProperty("clause", "W2");
+  // llama.cpp while it loads: 503 on every endpoint, the listing included (recorded).
+  mock::Server loading({.models = {"m1"}, .profile = mock::Profile::kLlamaCpp});
+  loading.SetScenario(mock::Scenario::Loading(0));
+  for (const char* clause : {"W2", "W5"}) {
+    const reports::ClauseResult result = JudgeServerClause(clause, Target(loading.base_url()));
+    EXPECT_EQ(result.verdict, Verdict::kSkip) << clause << ": " << result.reason;
+    EXPECT_NE(result.reason.find("the server is not ready"), std::string::npos) << result.reason;
+    EXPECT_NE(result.reason.find("--wait"), std::string::npos) << result.reason;
+  }
+  // A server that wants a key: without one, and with a wrong one, the run cannot judge the wire.
+  mock::Server keyed({.models = {"m1"}, .profile = mock::Profile::kLlamaCpp});
+  keyed.SetScenario(mock::Scenario::Auth("right-key"));
+  for (const std::string key : {"", "wrong-key"}) {
+    ServerTarget target = Target(keyed.base_url());
+    target.api_key = key;
+    for (const char* clause : {"W2", "W5"}) {
+      const reports::ClauseResult result = JudgeServerClause(clause, target);
+      EXPECT_EQ(result.verdict, Verdict::kSkip) << clause << " key '" << key << "': " << result.reason;
+      EXPECT_NE(result.reason.find("--api-key"), std::string::npos) << result.reason;
+      EXPECT_NE(result.reason.find(key.empty() ? "none was given" : "refuses the API key given"),
+                std::string::npos)
+          << result.reason;
+    }
+  }
+  ServerTarget right = Target(keyed.base_url());
+  right.api_key = "right-key";
+  EXPECT_EQ(JudgeServerClause("W2", right).verdict, Verdict::kPass);
+  EXPECT_EQ(JudgeServerClause("W5", right).verdict, Verdict::kPass);
+}
+
 TEST(ServerChecks, W1FailsOnOtherStatusesAndBodies) {
   RecordProperty("clause", "W1");
   for (const std::string& answer :

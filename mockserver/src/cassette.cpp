@@ -284,4 +284,26 @@ std::string ToJsonLines(const Cassette& cassette) {
   return out;
 }
 
+RecordedServer RecordedServerOf(const Cassette& cassette) {
+  RecordedServer server;
+  server.profile = ParseProfile(cassette.server);
+  for (const RecordedExchange& exchange : cassette.exchanges) {
+    if (exchange.method != "GET" || exchange.status != 200 || !exchange.path.ends_with("/models"))
+      continue;
+    const json listing = json::parse(exchange.response_body, nullptr, false);
+    if (!listing.is_object() || !listing.contains("data") || !listing["data"].is_array()) continue;
+    for (const json& entry : listing["data"]) {
+      if (!entry.is_object() || !entry.contains("id") || !entry["id"].is_string()) continue;
+      std::string status;
+      if (entry.contains("status") && entry["status"].is_object() &&
+          entry["status"].contains("value") && entry["status"]["value"].is_string()) {
+        status = entry["status"]["value"].get<std::string>();
+      }
+      server.models.emplace_back(entry["id"].get<std::string>(), std::move(status));
+    }
+    if (!server.models.empty()) break;
+  }
+  return server;
+}
+
 }  // namespace provkit::mock

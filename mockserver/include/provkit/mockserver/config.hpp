@@ -118,4 +118,14 @@ ServerOptions ParseConfig(std::string_view text, const std::string& file = "<con
 /// cannot be read, or as ParseConfig.
 ServerOptions LoadConfigFile(const std::filesystem::path& path, ServerOptions defaults = {});
 
+/// What a cassette says about the server it recorded, so that a replay can answer what was not
+/// recorded in that server's manner: the profile named by `server` (nullopt when no profile has
+/// that name) and the models of the first recorded 200 answer of GET .../models (ids, and the
+/// router `status.value` when listed), empty when no listing was recorded.
+struct RecordedServer {
+  std::optional<Profile> profile;
+  std::vector<Model> models;
+};
+RecordedServer RecordedServerOf(const Cassette& cassette);
+
 }  // namespace provkit::mock
