@@ -114,6 +114,21 @@ def main():
         expect(unmatched[0] == 404, f"an unrecorded request answered {unmatched[0]}, not 404")
         expect("closest" in unmatched[1].lower(), f"the 404 names no closest recording: {unmatched[1]}")
 
+    # A non-strict replay of a real llama.cpp cassette answers what was not recorded as that server
+    # would (its profile, its listed model): llama.cpp with one model answers any model name with it.
+    recorded = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "mockserver", "tests",
+                            "data", "llama.cpp", "single-model.jsonl")
+    mock, replay_url = start([provkit, "mock", "--port", "0", "--quiet", "--replay", recorded,
+                              "--replay-speed", "0"])
+    try:
+        status, body = call(replay_url + "/v1/chat/completions",
+                            {"model": "not-listed", "messages": [{"role": "user", "content": "never recorded"}]})
+    finally:
+        stop(mock)
+    expect(status == 200, f"an unrecorded chat request to the llama.cpp replay answered {status}: {body}")
+    expect(status != 200 or json.loads(body).get("model") == "tiny",
+           f"the fallback answer is not the recorded server's model 'tiny': {body}")
+
     for failure in failures:
         print("FAIL:", failure)
     print("record and replay:", "ok" if not failures else f"{len(failures)} failure(s)")

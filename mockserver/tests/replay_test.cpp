@@ -35,6 +35,25 @@ std::string RecordedEvents(const RecordedExchange& exchange) {
   return text;
 }
 
+TEST(ReplayTest, TheRecordedServerNamesItsProfileAndListedModels) {
+  const RecordedServer single = RecordedServerOf(LoadCassette(kData / "single-model.jsonl"));
+  EXPECT_EQ(single.profile, Profile::kLlamaCpp);
+  ASSERT_EQ(single.models.size(), 1u);
+  EXPECT_EQ(single.models[0].id, "tiny");
+  EXPECT_EQ(single.models[0].status, "");
+  // Router mode lists every model with its load state, as the first recorded listing had them.
+  const RecordedServer router = RecordedServerOf(LoadCassette(kData / "router.jsonl"));
+  ASSERT_EQ(router.models.size(), 2u);
+  EXPECT_EQ(router.models[0].id, "tiny");
+  EXPECT_EQ(router.models[0].status, "unloaded");
+  // A cassette of a server no profile is named after, that recorded no listing.
+  Cassette unknown;
+  unknown.server = "my-proxy";
+  const RecordedServer none = RecordedServerOf(unknown);
+  EXPECT_FALSE(none.profile.has_value());
+  EXPECT_TRUE(none.models.empty());
+}
+
 TEST(ReplayTest, RepeatedRequestsReplayTheRecordedSequenceInOrderThenTheLast) {
   Server server(Replaying("router"));
   auto client = ClientOf(server);
