@@ -15,6 +15,7 @@
 #include "commands.hpp"
 #include "provkit/support/clip.hpp"
 #include "provkit/runtime/error.hpp"
+#include "provkit/runtime/router.hpp"
 #include "provkit/runtime/session.hpp"
 
 namespace provkit::cli {
@@ -24,7 +25,16 @@ constexpr char kDescription[] =
     "Probes the server at base URL (e.g. http://127.0.0.1:8080/v1) with the reference\n"
     "readiness probe: GET /health, then GET <URL>/models when a model is given.";
 
-constexpr char kEpilogue[] = "exit: 0 ready, 1 not ready, 2 usage error.";
+constexpr char kEpilogue[] =
+    "--load is for llama.cpp in router mode, where a model stays \"unloaded\" until asked for:\n"
+    "the probe itself never changes the server (contract R11).\n"
+    "exit: 0 ready, 1 not ready, 2 usage error.";
+
+/// The reference probe's words for a router model that is not loaded (readiness_probe.cpp).
+bool SaysUnloaded(const ProviderReadiness& readiness) {
+  return readiness.message &&
+         readiness.message->find("its status is 'unloaded'") != std::string::npos;
+}
 
 /// The longest --wait or --budget accepted: a week.
 constexpr double kMaxDurationMs = 7 * 24 * 3600 * 1000.0;
@@ -65,6 +75,7 @@ int CheckCommand(int argc, char** argv) {
   if (const char* key = std::getenv("PROVKIT_API_KEY")) config.api_key = key;
   std::optional<std::chrono::milliseconds> wait;
   bool as_json = false;
+  bool load = false;
   support::FlagParser parser = NewFlagParser("provkit check", "URL [options]");
   parser.Description(kDescription)
       .Epilogue(kEpilogue)
@@ -93,6 +104,10 @@ int CheckCommand(int argc, char** argv) {
             config.probe_budget = *budget;
             return true;
           })
+      .Bool({.name = "load",
+             .help = "llama.cpp router mode: when M is not loaded, ask the server once to\n"
+                     "load it (POST /models/load), then wait through loading (with --wait)"},
+            &load)
       .Bool({.name = "json", .help = "print the readiness record as JSON"}, &as_json);
   if (const std::optional<int> exit = parser.ParseOrExit(argc, argv, std::cout, std::cerr)) {
     return *exit;
@@ -103,6 +118,8 @@ int CheckCommand(int argc, char** argv) {
   } catch (const ConfigurationError& error) {
     return parser.PrintUsageError(error.what(), std::cerr);
   }
+  if (load && !config.model) return parser.PrintUsageError("--load needs --model M", std::cerr);
+  bool load_requested = false;
 
   ProviderReadiness readiness;
   try {
@@ -114,6 +131,13 @@ int CheckCommand(int argc, char** argv) {
     while (true) {
       readiness = session.CheckReady();
       ++attempt;
+      if (!readiness.ready && load && !load_requested && SaysUnloaded(readiness)) {
+        load_requested = true;  // once: a router that refuses or forgets the load is reported
+        const ModelLoadAnswer answer = RequestModelLoad(config, *config.model);
+        std::cerr << "provkit check: model " << support::ClipPrintable(*config.model, 200)
+                  << " is unloaded; asked the server to load it: " << answer.message << "\n";
+        if (answer.accepted) continue;  // probe again at once: now it should be loading
+      }
       if (readiness.ready || !wait || std::chrono::steady_clock::now() >= deadline) break;
       std::cerr << "provkit check: not ready (attempt " << attempt
                 << "): " << support::ClipPrintable(readiness.message.value_or(""), 500) << "\n";
@@ -140,6 +164,10 @@ int CheckCommand(int argc, char** argv) {
     // The server's words reach a terminal: control characters are escaped, the length bounded.
     if (readiness.message) std::cout << "  " << support::ClipPrintable(*readiness.message, 2000) << "\n";
     const int status = readiness.status_code.value_or(0);
+    if (!readiness.ready && SaysUnloaded(readiness) && !load) {
+      std::cout << "  hint: the model is unloaded (llama.cpp router mode loads a model when asked "
+                   "for); pass --load to ask the server to load it, with --wait to wait\n";
+    }
     if (!readiness.ready && !config.model && (status == 404 || status == 405 || status == 501)) {
       std::cout << "  hint: the server has no /health (as Ollama and LM Studio); pass --model M so "
                    "that its model listing decides\n";

@@ -20,6 +20,7 @@
 
 #include "provkit/mockserver/profile.hpp"
 #include "provkit/mockserver/scenario.hpp"
+#include "provkit/mockserver/server.hpp"
 #include "provkit/runtime/contract.hpp"
 #include "provkit/support/version.hpp"
 
@@ -179,7 +180,7 @@ TEST(Cli, HelpListsEveryFlagOfTheDocs) {
        {"--cpp", "--adapter", "--server", "--model", "--api-key", "--name", "--only", "--group",
         "--list", "--strict", "--baseline", "--out", "--results", "--junit", "--step-timeout",
         "--probe-budget"}},
-      {"check", {"--model", "--api-key", "--wait", "--budget", "--json"}},
+      {"check", {"--model", "--api-key", "--wait", "--budget", "--load", "--json"}},
       {"mock",
        {"--host",
         "--port",
@@ -335,6 +336,7 @@ TEST(Cli, UsageErrorsGiveTheErrorAndOneUsageLine) {
       {{"check", "http://127.0.0.1:1/v1", "--budget", "0"},
        "provkit check: --budget expects a positive number of milliseconds, got '0'",
        check},
+      {{"check", "http://127.0.0.1:1/v1", "--load"}, "provkit check: --load needs --model M", check},
   };
   for (const UsageCase& usage : cases) {
     ExpectUsageError(Provkit(usage.args), usage, "provkit " + Joined(usage.args));
@@ -377,6 +379,34 @@ TEST(Cli, MockConfigFileErrorNamesTheFile) {
   EXPECT_EQ(run.code, 2) << run.err;
   EXPECT_EQ(run.err.rfind("provkit mock: " + config.string() + ":2:", 0), 0u) << run.err;
   EXPECT_EQ(run.out, "");
+}
+
+TEST(Cli, CheckLoadAsksARouterToLoadAnUnloadedModelOnceAndWaits) {
+  provkit::mock::Server server({.models = {provkit::mock::Model("tiny", "unloaded")},
+                                .profile = provkit::mock::Profile::kLlamaCpp,
+                                .model_load_time = std::chrono::milliseconds(300)});
+  const Outcome plain = Provkit({"check", server.base_url(), "--model", "tiny"});
+  EXPECT_EQ(plain.code, 1) << plain.out << plain.err;
+  EXPECT_NE(plain.out.find("pass --load"), std::string::npos) << plain.out;
+  for (const provkit::mock::JournalEntry& entry : server.journal()) {
+    EXPECT_EQ(entry.method, "GET") << "the probe changed the server: " << entry.path;
+  }
+
+  const Outcome loaded =
+      Provkit({"check", server.base_url(), "--model", "tiny", "--load", "--wait", "10s"});
+  EXPECT_EQ(loaded.code, 0) << loaded.out << loaded.err;
+  EXPECT_NE(loaded.out.find("READY"), std::string::npos) << loaded.out;
+  EXPECT_NE(loaded.err.find("asked the server to load it"), std::string::npos) << loaded.err;
+  int loads = 0;
+  for (const provkit::mock::JournalEntry& entry : server.journal()) {
+    if (entry.method == "POST") {
+      EXPECT_EQ(entry.path, "/models/load");
+      EXPECT_NE(entry.body.find("\"tiny\""), std::string::npos) << entry.body;
+      ++loads;
+    }
+  }
+  EXPECT_EQ(loads, 1);
+  EXPECT_EQ(server.models().front().status, "loaded");
 }
 
 TEST(Cli, ConformKeepsSecretsOutOfEveryOutput) {
