@@ -62,6 +62,28 @@ ordered UsageJson(const Usage& usage) {
           {"total_tokens", usage.total_tokens}};
 }
 
+/// `object[key]` when it is a string, else "".
+std::string StringField(const json& object, const char* key) {
+  const auto value = object.find(key);
+  return value != object.end() && value->is_string() ? value->get<std::string>() : std::string();
+}
+
+/// The name of the tool that an earlier assistant turn called with id `call_id`, as a list of
+/// at most one name.
+std::vector<std::string> CalledTool(const json& messages, const std::string& call_id) {
+  if (call_id.empty()) return {};
+  for (const json& message : messages) {
+    const auto calls = message.is_object() ? message.find("tool_calls") : message.end();
+    if (calls == message.end() || !calls->is_array()) continue;
+    for (const json& call : *calls) {
+      if (!call.is_object() || StringField(call, "id") != call_id) continue;
+      const auto function = call.find("function");
+      if (function != call.end() && function->is_object()) return {StringField(*function, "name")};
+    }
+  }
+  return {};
+}
+
 }  // namespace
 
 ParsedChatRequest ReadChatRequest(const json& document, bool empty_messages_ok,
@@ -90,11 +112,28 @@ ParsedChatRequest ReadChatRequest(const json& document, bool empty_messages_ok,
       parsed.error = "each message must be an object";
       return parsed;
     }
-    const std::string text =
-        message.contains("content") ? ContentText(message["content"]) : std::string();
-    request.prompt_words += CountWords(text);
-    if (message.value("role", "") == "user") request.last_user_text = text;
+    Turn turn;
+    turn.role = StringField(message, "role");
+    turn.text = message.contains("content") ? ContentText(message["content"]) : std::string();
+    request.prompt_words += CountWords(turn.text);
+    if (const auto calls = message.find("tool_calls"); calls != message.end() && calls->is_array()) {
+      for (const json& call : *calls) {
+        const auto function = call.is_object() ? call.find("function") : call.end();
+        if (function != call.end() && function->is_object()) {
+          turn.tool_names.push_back(StringField(*function, "name"));
+        }
+      }
+    }
+    if (turn.role == "tool") {
+      if (std::string name = StringField(message, "name"); !name.empty()) {
+        turn.tool_names.push_back(std::move(name));
+      } else {
+        turn.tool_names = CalledTool(*messages, StringField(message, "tool_call_id"));
+      }
+    }
+    request.conversation.turns.push_back(std::move(turn));
   }
+  request.conversation.model = request.model;
   if (const auto stream = document.find("stream"); stream != document.end() && !stream->is_null()) {
     if (!stream->is_boolean()) {
       parsed.error = "'stream' must be true or false";

@@ -22,7 +22,7 @@ struct ChatRequest {
   bool stream = false;
   bool include_usage = false;
   bool enable_thinking = false;
-  std::string last_user_text;
+  Conversation conversation;
   long long prompt_words = 0;
 };
 

@@ -49,7 +49,7 @@ Plan ChatCompletions::Answer(Exchange& exchange, const Checkpoint& checkpoint) c
   exchange.set_resolved_model(resolution.model);
   if (auto plan = checkpoint(Stage::kResolved)) return std::move(*plan);
 
-  const ChatAnswer answer = MakeAnswer(chat, exchange.state().PickReply(chat.last_user_text),
+  const ChatAnswer answer = MakeAnswer(chat, exchange.state().PickReply(chat.conversation),
                                        resolution.model, exchange.options().created);
   const StreamTiming& timing = exchange.snapshot().timing;
   Plan plan;

@@ -95,6 +95,13 @@ StreamTiming ReadTiming(const nlohmann::json& value, const std::string& pointer)
   return timing;
 }
 
+std::string Conversation::LastUserText() const {
+  for (auto turn = turns.rbegin(); turn != turns.rend(); ++turn) {
+    if (turn->role == "user") return turn->text;
+  }
+  return {};
+}
+
 Reply ReplyFromJson(const nlohmann::json& value) { return ReadReply(value, ""); }
 Script ScriptFromJson(const nlohmann::json& value) { return ReadScript(value, ""); }
 StreamTiming TimingFromJson(const nlohmann::json& value) { return ReadTiming(value, ""); }

@@ -178,7 +178,8 @@ bool ServerState::WaitLoaded(const std::string& id) {
   }
 }
 
-Reply ServerState::PickReply(const std::string& last_user_text) {
+Reply ServerState::PickReply(const Conversation& conversation) {
+  const std::string last_user_text = conversation.LastUserText();
   std::lock_guard lock(mutex_);
   for (const Rule& rule : script_.rules) {
     if (last_user_text.find(rule.contains) != std::string::npos) return rule.reply;

@@ -50,8 +50,8 @@ class ServerState {
   /// The models with their current status (router-mode loads that are due are finished).
   std::vector<Model> models();
 
-  /// The scripted answer to a chat request whose last user message is `last_user_text`.
-  Reply PickReply(const std::string& last_user_text);
+  /// The scripted answer to a generation request carrying `conversation` (any dialect).
+  Reply PickReply(const Conversation& conversation);
   /// The healthy listing of `snapshot`, rendered once per model set and profile.
   std::shared_ptr<const std::string> Listing(const Snapshot& snapshot);
 

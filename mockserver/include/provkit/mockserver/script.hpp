@@ -38,6 +38,25 @@ struct Reply {
   std::string finish_reason;
 };
 
+/// One message of a request's conversation, in a form every API dialect maps to.
+struct Turn {
+  std::string role;  ///< "system", "user", "assistant" or "tool".
+  std::string text;  ///< The message's text parts joined.
+  /// An assistant turn: the names of the tools it called. A tool turn: the name of the tool
+  /// whose result it carries, when the dialect says (Chat Completions' `name`, or the call it
+  /// answers); else empty.
+  std::vector<std::string> tool_names;
+};
+
+/// What a script sees of one generation request, whatever its dialect.
+struct Conversation {
+  std::optional<std::string> model;  ///< As the request named it.
+  std::vector<Turn> turns;           ///< In request order; system instructions first.
+
+  /// The text of the last user turn; empty when there is none.
+  std::string LastUserText() const;
+};
+
 /// A reply chosen by the last user message containing `contains`.
 struct Rule {
   std::string contains;
