@@ -37,6 +37,8 @@ using Millis = std::chrono::milliseconds;
 namespace {
 
 constexpr std::size_t kStderrTailBytes = 2048;
+// How long an adapter that exited may take to have its last stderr words read.
+constexpr std::chrono::milliseconds kStderrDrain{500};
 
 // ---- values to JSON
 
@@ -175,6 +177,15 @@ class AdapterSubject::Process {
     std::optional<SubjectError> error;
   };
 
+  // The stderr tail of an adapter that has just exited: its last words may still be in the pipe,
+  // so this waits (bounded) until the reader saw the pipe close.
+  std::string LastWordsNote() const {
+    std::unique_lock lock(stderr_mutex_);
+    stderr_closed_.wait_for(lock, kStderrDrain, [this] { return stderr_eof_; });
+    lock.unlock();
+    return StderrNote();
+  }
+
   std::string StderrNote() const {
     const std::string tail = StderrTail();
     return tail.empty() ? std::string() : "; adapter stderr ends: " + Clip(tail, 600);
@@ -221,7 +232,7 @@ class AdapterSubject::Process {
       if (n < 0 && errno != EAGAIN && errno != EINTR) {
         Break("the adapter's stdin is closed (" + std::string(std::strerror(errno)) +
               "): it exited or crashed");
-        throw HarnessError("the adapter's stdin is closed: it exited or crashed" + StderrNote());
+        throw HarnessError("the adapter's stdin is closed: it exited or crashed" + LastWordsNote());
       }
       const auto left =
           std::chrono::duration_cast<Millis>(deadline - std::chrono::steady_clock::now());
@@ -284,6 +295,11 @@ class AdapterSubject::Process {
         const ssize_t n = read(stderr_fd_, chunk, sizeof chunk);
         if (n <= 0) {
           err_open = false;
+          {
+            std::lock_guard lock(stderr_mutex_);
+            stderr_eof_ = true;
+          }
+          stderr_closed_.notify_all();
         } else {
           std::lock_guard lock(stderr_mutex_);
           stderr_tail_.append(chunk, static_cast<std::size_t>(n));
@@ -429,6 +445,8 @@ class AdapterSubject::Process {
   std::optional<std::string> broken_;
   std::string stderr_tail_;
   bool stderr_trimmed_ = false;  // older stderr output was dropped from the tail
+  bool stderr_eof_ = false;      // the reader saw the adapter's stderr close
+  mutable std::condition_variable stderr_closed_;
 };
 
 namespace {
