@@ -15,7 +15,7 @@ using json_body::StringMember;
 using nlohmann::json;
 
 // Highest tool-call index accepted in a stream; bounds the assembly table.
-constexpr long long kMaxToolCallIndex = 1023;
+constexpr long long kMaxToolCallIndex = wire::TurnAssembler::kMaxToolIndex;
 
 constexpr const char* kMalformedHint =
     "The server's answer is not a Chat Completions response: check that the base URL points at an "
@@ -45,18 +45,6 @@ json MessageJson(const Message& message) {
   }
   if (!message.tool_call_id.empty()) out["tool_call_id"] = message.tool_call_id;
   return out;
-}
-
-// Merges `patch` into `target`: objects member by member, anything else replaced.
-void MergeInto(json& target, const json& patch) {
-  for (const auto& [key, value] : patch.items()) {
-    json& slot = target[key];
-    if (slot.is_object() && value.is_object()) {
-      MergeInto(slot, value);
-    } else {
-      slot = value;
-    }
-  }
 }
 
 // Appends the text of a message content (a string, or an array of text parts).
@@ -149,8 +137,9 @@ json BuildRequestBody(const Environment& environment, const Input& input,
   if (requirements.seed) body["seed"] = *requirements.seed;
   if (requirements.tool_choice) body["tool_choice"] = *requirements.tool_choice;
 
-  if (const json* local = ScopedOptions(requirements.provider_options, kLocalScope)) {
-    MergeInto(body, *local);
+  if (const json* local =
+          wire::ScopedOptions(requirements.provider_options, kLocalScope, kManagedFields)) {
+    wire::MergeInto(body, *local);
   }
   if (stream) {
     body["stream"] = true;
@@ -159,37 +148,6 @@ json BuildRequestBody(const Environment& environment, const Input& input,
     options["include_usage"] = true;
   }
   return body;
-}
-
-const json* ScopedOptions(const json& provider_options, std::string_view scope) {
-  if (provider_options.is_null()) return nullptr;
-  if (!provider_options.is_object()) {
-    throw ConfigurationError("provider_options must be an object of scopes by provider name",
-                             "Pass e.g. {\"local\": {\"top_k\": 20}}.", "provider_options");
-  }
-  const json* options = Member(provider_options, scope);
-  if (options == nullptr || options->is_null()) return nullptr;
-  const std::string field = "provider_options." + std::string(scope);
-  if (!options->is_object()) {
-    throw ConfigurationError(field + " must be an object of request body fields",
-                             "Pass e.g. {\"" + std::string(scope) + "\": {\"top_k\": 20}}.", field);
-  }
-  for (const std::string_view managed : kManagedFields) {
-    if (options->contains(managed)) {
-      throw ConfigurationError(
-          field + "." + std::string(managed) + " would replace a field the provider manages",
-          "Remove it: the provider sets model, messages, stream and stream_options itself.",
-          field + "." + std::string(managed));
-    }
-  }
-  return options;
-}
-
-ToolCall MakeToolCall(std::string id, std::string name, std::string arguments_text) {
-  ToolCall call{
-      .id = std::move(id), .name = std::move(name), .arguments_text = std::move(arguments_text)};
-  if (!json_body::Parse(call.arguments_text, call.arguments)) call.arguments = nullptr;
-  return call;
 }
 
 Output DecodeCompletion(std::string_view body, const std::string& provider, Phase phase) {
@@ -239,7 +197,7 @@ Output DecodeCompletionJson(const json& body, const std::string& provider, Phase
           arguments = raw->is_string() ? raw->get<std::string>()
                                        : raw->dump(-1, ' ', false, json::error_handler_t::replace);
         }
-        output.tool_calls.push_back(MakeToolCall(id != nullptr ? *id : std::string(),
+        output.tool_calls.push_back(wire::MakeToolCall(id != nullptr ? *id : std::string(),
                                                  name != nullptr ? *name : std::string(),
                                                  std::move(arguments)));
       }
@@ -253,7 +211,7 @@ Output DecodeCompletionJson(const json& body, const std::string& provider, Phase
 }
 
 ChunkDecoder::ChunkDecoder(std::string provider, bool accumulate_text, bool fast_path)
-    : provider_(std::move(provider)), accumulate_text_(accumulate_text), fast_path_(fast_path) {}
+    : provider_(std::move(provider)), fast_path_(fast_path), turn_(accumulate_text) {}
 
 void ChunkDecoder::Fail(const std::string& message) const {
   throw APIError(ErrorKind::kStreamFailure, provider_, Phase::kStream, message, kStreamErrorHint);
@@ -529,31 +487,14 @@ void ChunkDecoder::ReadGeneral(std::string_view data) {
 }
 
 void ChunkDecoder::Apply(std::vector<StreamEvent>& out) {
-  if (output_.response_id.empty() && !fields_.id.empty()) output_.response_id = fields_.id;
+  if (!fields_.id.empty()) turn_.SetResponseId(std::move(fields_.id));
   for (ChoiceFields& choice : fields_.choices) {
-    if (!choice.reasoning.empty()) {
-      produced_ = true;
-      if (accumulate_text_) reasoning_.Append(choice.reasoning);
-      out.push_back(
-          StreamEvent{.type = EventType::kReasoningDelta, .delta = std::move(choice.reasoning)});
-    }
-    if (!choice.content.empty()) {
-      produced_ = true;
-      if (accumulate_text_) text_.Append(choice.content);
-      out.push_back(StreamEvent{.type = EventType::kTextDelta, .delta = std::move(choice.content)});
-    }
+    turn_.Reasoning(std::move(choice.reasoning), out);
+    turn_.Text(std::move(choice.content), out);
     ApplyToolFragments(choice.tool_calls, out);
-    if (!choice.finish_reason.empty()) {
-      EmitPendingCalls(out);
-      output_.finish_reason = choice.finish_reason;
-      out.push_back(StreamEvent{.type = EventType::kFinish,
-                                .finish_reason = std::move(choice.finish_reason)});
-    }
+    turn_.Finish(std::move(choice.finish_reason), out);
   }
-  if (fields_.usage) {
-    output_.usage = fields_.usage;
-    out.push_back(StreamEvent{.type = EventType::kUsage, .usage = *fields_.usage});
-  }
+  if (fields_.usage) turn_.SetUsage(*fields_.usage, out);
 }
 
 void ChunkDecoder::ApplyToolFragments(std::vector<ToolFragment>& fragments,
@@ -566,44 +507,36 @@ void ChunkDecoder::ApplyToolFragments(std::vector<ToolFragment>& fragments,
       }
       index = static_cast<std::size_t>(*fragment.index);
     }
-    if (index > static_cast<std::size_t>(kMaxToolCallIndex)) {
+    if (!turn_.ToolDelta(index, fragment.id, fragment.name, std::move(fragment.arguments), out)) {
       Fail("The server sent more tool calls in one chunk than supported");
     }
-    if (calls_.size() <= index) calls_.resize(index + 1);
-    PendingCall& call = calls_[index];
-    if (call.emitted) continue;
-    call.used = true;
-    if (call.id.empty()) call.id = fragment.id;
-    if (call.name.empty()) call.name = fragment.name;
-    call.arguments.append(fragment.arguments);
-    produced_ = true;
-    out.push_back(StreamEvent{.type = EventType::kToolCallDelta,
-                              .delta = std::move(fragment.arguments),
-                              .tool_index = static_cast<int>(index),
-                              .tool_call = ToolCall{.id = call.id, .name = call.name}});
   }
 }
 
-void ChunkDecoder::EmitPendingCalls(std::vector<StreamEvent>& out) {
-  for (std::size_t index = 0; index < calls_.size(); ++index) {
-    PendingCall& call = calls_[index];
-    if (!call.used || call.emitted) continue;
-    call.emitted = true;
-    ToolCall complete =
-        MakeToolCall(std::move(call.id), std::move(call.name), std::move(call.arguments));
-    output_.tool_calls.push_back(complete);
-    out.push_back(StreamEvent{.type = EventType::kToolCall,
-                              .tool_index = static_cast<int>(index),
-                              .tool_call = std::move(complete)});
-  }
-}
+void ChunkDecoder::Finish(std::vector<StreamEvent>& out) { turn_.CompleteCalls(out); }
 
-void ChunkDecoder::Finish(std::vector<StreamEvent>& out) { EmitPendingCalls(out); }
-
-Output ChunkDecoder::TakeOutput() {
-  output_.text = text_.Take();
-  output_.reasoning = reasoning_.Take();
-  return std::move(output_);
-}
+Output ChunkDecoder::TakeOutput() { return turn_.Take(); }
 
 }  // namespace provkit::chat
+
+namespace provkit::wire {
+
+const Dialect& ChatCompletions() {
+  static const Dialect dialect{
+      .name = "chat",
+      .title = "Chat Completions",
+      .path = "/chat/completions",
+      .scope = chat::kLocalScope,
+      .managed_fields = chat::kManagedFields,
+      .auth = Auth::kBearer,
+      .server_noun = "Local server",
+      .build_body = chat::BuildRequestBody,
+      .decode = chat::DecodeCompletion,
+      .new_decoder = [](const std::string& provider, bool accumulate_text) {
+        return std::unique_ptr<StreamDecoder>(
+            std::make_unique<chat::ChunkDecoder>(provider, accumulate_text));
+      }};
+  return dialect;
+}
+
+}  // namespace provkit::wire

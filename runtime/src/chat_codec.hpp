@@ -13,7 +13,7 @@
 #include "provkit/runtime/error.hpp"
 #include "provkit/runtime/interaction.hpp"
 #include "provkit/runtime/stream.hpp"
-#include "text_assembler.hpp"
+#include "wire_dialect.hpp"
 
 namespace provkit::chat {
 
@@ -23,11 +23,6 @@ inline constexpr std::string_view kLocalScope = "local";
 /// The request body fields a provider sets itself; provider options may not replace them (S12).
 inline constexpr std::array<std::string_view, 4> kManagedFields = {"model", "messages", "stream",
                                                                    "stream_options"};
-
-/// The options of `scope` in `provider_options` ({"local": {...}, "openai": {...}}), or nullptr
-/// when there are none. Throws ConfigurationError, naming the field, when `provider_options` or
-/// the scope is not an object, or when the scope sets a managed field (S12).
-const nlohmann::json* ScopedOptions(const nlohmann::json& provider_options, std::string_view scope);
 
 /// The request body of one turn: the system message from the instructions, the
 /// history (assistant tool calls, tool messages), tool results as role "tool",
@@ -40,10 +35,6 @@ nlohmann::json BuildRequestBody(const Environment& environment, const Input& inp
                                 const Requirements& requirements,
                                 const std::optional<std::string>& model, bool stream);
 
-/// A tool call with `arguments_text` kept and `arguments` parsed from it (null
-/// when it is not valid JSON).
-ToolCall MakeToolCall(std::string id, std::string name, std::string arguments_text);
-
 /// Decodes a chat.completion body (timing left zero). Throws APIError of kind
 /// kMalformedResponse, for `provider` in `phase`, when the body is not a
 /// completion; never throws anything else.
@@ -54,7 +45,7 @@ Output DecodeCompletionJson(const nlohmann::json& body, const std::string& provi
 /// assembles the Output that DecodeCompletion gives for the same answer (S8).
 /// Tool-call fragments are assembled by index; each complete call is emitted
 /// as kToolCall when the finish_reason arrives, or at Finish(). Not thread-safe.
-class ChunkDecoder {
+class ChunkDecoder final : public wire::StreamDecoder {
  public:
   /// With `accumulate_text` false the output keeps no text or reasoning (events
   /// only). `fast_path` false reads every chunk through nlohmann::json (tests
@@ -65,27 +56,21 @@ class ChunkDecoder {
   /// `out`. `[DONE]` ends the stream; later events are ignored. Throws APIError
   /// of kind kStreamFailure (phase kStream) for an error envelope, an `error`
   /// event or a malformed chunk; never throws anything else.
-  void Decode(std::string_view data, std::vector<StreamEvent>& out, std::string_view event = {});
+  void Decode(std::string_view data, std::vector<StreamEvent>& out,
+              std::string_view event = {}) override;
   /// Emits the tool calls still pending (a stream that never sent finish_reason).
-  void Finish(std::vector<StreamEvent>& out);
+  void Finish(std::vector<StreamEvent>& out) override;
 
-  bool done() const noexcept { return done_; }
+  bool done() const noexcept override { return done_; }
   /// True once a finish_reason was received.
-  bool finished() const noexcept { return !output_.finish_reason.empty(); }
+  bool finished() const noexcept override { return turn_.finished(); }
   /// True once a text, reasoning or tool-call delta was emitted.
-  bool produced() const noexcept { return produced_; }
+  bool produced() const noexcept override { return turn_.produced(); }
   /// The assembled output (the text joined without a second copy held; see
   /// TextAssembler). Call once, at the end.
-  Output TakeOutput();
+  Output TakeOutput() override;
 
  private:
-  struct PendingCall {
-    std::string id;
-    std::string name;
-    std::string arguments;
-    bool used = false;
-    bool emitted = false;
-  };
   // What one chunk says, read by either path; Apply turns it into events.
   struct ToolFragment {
     std::optional<long long> index;  // Unset: the fragment's position is used.
@@ -113,17 +98,11 @@ class ChunkDecoder {
   void ReadGeneral(std::string_view data);
   void Apply(std::vector<StreamEvent>& out);
   void ApplyToolFragments(std::vector<ToolFragment>& fragments, std::vector<StreamEvent>& out);
-  void EmitPendingCalls(std::vector<StreamEvent>& out);
 
   std::string provider_;
-  bool accumulate_text_;
   bool fast_path_;
   bool done_ = false;
-  bool produced_ = false;
-  Output output_;  // All but the text and reasoning, which are assembled apart.
-  TextAssembler text_;
-  TextAssembler reasoning_;
-  std::vector<PendingCall> calls_;  // By tool-call index.
+  wire::TurnAssembler turn_;
   ChunkFields fields_;              // Reused across chunks.
   std::string scratch_;
 };

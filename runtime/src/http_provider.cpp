@@ -1,6 +1,6 @@
-// LocalProvider: Chat Completions and the readiness probe over a pool of keep-alive cpp-httplib
-// clients.
-#include "provkit/runtime/local_provider.hpp"
+// HttpProvider: one wire dialect and the readiness probe over a pool of keep-alive cpp-httplib
+// clients; the engine of LocalProvider, OpenAIProvider and AnthropicProvider.
+#include "http_provider.hpp"
 
 #include <httplib.h>
 
@@ -13,7 +13,6 @@
 #include <utility>
 #include <vector>
 
-#include "chat_codec.hpp"
 #include "json_body.hpp"
 #include "provkit/runtime/error.hpp"
 #include "provkit/runtime/sse.hpp"
@@ -21,7 +20,7 @@
 #include "watchdog.hpp"
 #include "worker_pool.hpp"
 
-namespace provkit {
+namespace provkit::wire {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -104,6 +103,7 @@ bool StaleConnection(httplib::Error error, int status) {
 // The provider's state, shared with stream producers that may outlive the provider.
 struct Core {
   Config config;
+  const wire::Dialect* dialect = nullptr;
   Url url;
   std::string chat_path;
   std::string models_path;
@@ -126,7 +126,16 @@ struct Core {
     client->set_keep_alive(true);
     client->set_tcp_nodelay(true);
     client->set_connection_timeout(config.connect_timeout);
-    if (!config.api_key.empty()) client->set_bearer_token_auth(config.api_key);
+    if (!config.api_key.empty()) {
+      if (dialect->auth == wire::Auth::kAnthropic) {
+        client->set_default_headers(
+            {{"x-api-key", config.api_key}, {"anthropic-version", wire::kAnthropicVersion}});
+      } else {
+        client->set_bearer_token_auth(config.api_key);
+      }
+    } else if (dialect->auth == wire::Auth::kAnthropic) {
+      client->set_default_headers({{"anthropic-version", wire::kAnthropicVersion}});
+    }
     return client;
   }
 
@@ -170,25 +179,31 @@ struct Core {
 
   APIError HttpError(Phase phase, int status, std::string_view body) const {
     const std::string server = json_body::ErrorMessageOfBody(body).value_or("(no message)");
+    const bool local = dialect->auth == wire::Auth::kBearer && dialect->scope == "local";
     std::string hint;
     if (status == 404) {
-      hint =
-          "Model not found on the local server: check that Config.model names one of the ids "
-          "listed at " +
-          target.models_url + ", and that the base URL is the API root.";
+      hint = local ? "Model not found on the local server: check that Config.model names one of "
+                     "the ids listed at " +
+                         target.models_url + ", and that the base URL is the API root."
+                   : "Not found: check that Config.model names a model the server offers, and "
+                     "that the base URL is the API root (" +
+                         config.base_url + std::string(dialect->path) + " was asked).";
     } else if (status == 401 || status == 403) {
-      hint =
-          "The server rejected the credentials: check Config.api_key (sent as Authorization: "
-          "Bearer).";
-    } else if (status == 429) {
+      hint = dialect->auth == wire::Auth::kAnthropic
+                 ? "The server rejected the credentials: check Config.api_key (sent as x-api-key)."
+                 : "The server rejected the credentials: check Config.api_key (sent as "
+                   "Authorization: Bearer).";
+    } else if (status == 429 || status == 529) {
       hint = "The server is busy: retry later or lower the concurrency.";
     } else if (status >= 500) {
-      hint = "The local server failed; its log says why. Retrying may help.";
+      hint = local ? "The local server failed; its log says why. Retrying may help."
+                   : "The server failed; retrying may help.";
     } else {
       hint = "The server rejected the request; its message says why.";
     }
     return APIError(ErrorKind::kHttpStatus, config.provider, phase,
-                    "Local server answered HTTP " + std::to_string(status) + ": " + server,
+                    std::string(dialect->server_noun) + " answered HTTP " + std::to_string(status) +
+                        ": " + server,
                     std::move(hint), status, status >= 500 || status == 429);
   }
 };
@@ -201,7 +216,7 @@ class Lease {
       : core_(std::move(core)), entry_(&entry) {
     std::lock_guard lock(core_->mutex);
     if (core_->closed) {
-      throw ConfigurationError("LocalProvider is closed",
+      throw ConfigurationError(core_->config.provider + " provider is closed",
                                "Create a new provider (or Session) for additional interactions.");
     }
     if (core_->idle.empty()) {
@@ -371,7 +386,9 @@ void RunStream(StreamJob& job) {
   QueueEventSource& queue = state->queue;
   std::exception_ptr unexpected;
   try {
-    chat::ChunkDecoder decoder(core->config.provider, job.assemble_text);
+    const std::unique_ptr<wire::StreamDecoder> owned_decoder =
+        core->dialect->new_decoder(core->config.provider, job.assemble_text);
+    wire::StreamDecoder& decoder = *owned_decoder;
     std::vector<StreamEvent> events;
     SseParser parser(
         [&](const SseEvent& event) { decoder.Decode(event.data, events, event.event); },
@@ -474,7 +491,10 @@ void RunStream(StreamJob& job) {
                        "The provider was closed while the stream was in flight",
                        "Close the Session only after its streams have ended."));
         } else {
-          std::string what = sent ? "the body ended before [DONE]"
+          std::string what = sent ? std::string(core->dialect->name == "chat"
+                                                    ? "the body ended before [DONE]"
+                                                    : "the body ended before the stream's last "
+                                                      "event")
                                   : "the connection was dropped or went silent for longer than "
                                     "Config.request_timeout (" +
                                         httplib::to_string(error) + ")";
@@ -484,7 +504,8 @@ void RunStream(StreamJob& job) {
           }
           failure = std::make_exception_ptr(APIError(
               ErrorKind::kStreamFailure, core->config.provider, Phase::kStream,
-              "The stream from " + core->target.base_url + "/chat/completions failed: " + what,
+              "The stream from " + core->target.base_url + std::string(core->dialect->path) +
+                  " failed: " + what,
               "The server stopped mid-stream; check its log. The session stays usable: retry the "
               "turn.",
               std::nullopt, true));
@@ -509,23 +530,25 @@ void RunStream(StreamJob& job) {
 
 }  // namespace
 
-struct LocalProvider::Impl {
+struct HttpProvider::Impl {
   std::shared_ptr<Core> core = std::make_shared<Core>();
 };
 
-LocalProvider::LocalProvider(Config config) : impl_(std::make_unique<Impl>()) {
+HttpProvider::HttpProvider(Config config, const wire::Dialect& dialect)
+    : impl_(std::make_unique<Impl>()) {
   config.Validate();
   IgnoreSigpipeOnce();
   Core& core = *impl_->core;
+  core.dialect = &dialect;
   core.url = *ParseUrl(config.base_url);
-  core.chat_path = core.url.path + "/chat/completions";
+  core.chat_path = core.url.path + std::string(dialect.path);
   core.models_path = core.url.path + "/models";
   core.health_path = ParseUrl(ServerRoot(config.base_url))->path + "/health";
   core.target = readiness_probe::MakeTarget(config.provider, config.base_url, config.probe_budget);
   core.config = std::move(config);
 }
 
-LocalProvider::~LocalProvider() {
+HttpProvider::~HttpProvider() {
   try {
     Close();
   } catch (...) {
@@ -533,14 +556,14 @@ LocalProvider::~LocalProvider() {
   }
 }
 
-nlohmann::json LocalProvider::BuildRequestBody(const Environment& environment, const Input& input,
-                                               const Requirements& requirements,
-                                               bool stream) const {
+nlohmann::json HttpProvider::BuildRequestBody(const Environment& environment, const Input& input,
+                                              const Requirements& requirements,
+                                              bool stream) const {
   const Core& core = *impl_->core;
-  return chat::BuildRequestBody(environment, input, requirements, core.config.model, stream);
+  return core.dialect->build_body(environment, input, requirements, core.config.model, stream);
 }
 
-Output LocalProvider::Generate(const Environment& environment, const Input& input,
+Output HttpProvider::Generate(const Environment& environment, const Input& input,
                                const Requirements& requirements) {
   const Core& core = *impl_->core;
   const Clock::time_point start = Clock::now();
@@ -571,12 +594,12 @@ Output LocalProvider::Generate(const Environment& environment, const Input& inpu
         "The server's answer is larger than " + std::to_string(kMaxCompletionBytes >> 20) + " MiB",
         "Lower max_tokens, or check the server.");
   }
-  Output output = chat::DecodeCompletion(answer.body, core.config.provider, Phase::kGenerate);
+  Output output = core.dialect->decode(answer.body, core.config.provider, Phase::kGenerate);
   output.timing.total = Since(start);
   return output;
 }
 
-EventStream LocalProvider::Stream(const Environment& environment, const Input& input,
+EventStream HttpProvider::Stream(const Environment& environment, const Input& input,
                                   const Requirements& requirements) {
   const Core& core = *impl_->core;
   const Clock::time_point start = Clock::now();
@@ -606,7 +629,7 @@ EventStream LocalProvider::Stream(const Environment& environment, const Input& i
   return EventStream(std::make_unique<LocalStreamSource>(std::move(state)));
 }
 
-void LocalProvider::Close() {
+void HttpProvider::Close() {
   std::vector<std::unique_ptr<httplib::Client>> idle;
   {
     Core& core = *impl_->core;
@@ -618,7 +641,7 @@ void LocalProvider::Close() {
   }
 }
 
-ProviderReadiness LocalProvider::CheckReady(const std::optional<std::string>& model,
+ProviderReadiness HttpProvider::CheckReady(const std::optional<std::string>& model,
                                             std::stop_token stop) {
   const Core& core = *impl_->core;
   const Config& config = core.config;
@@ -690,4 +713,4 @@ ProviderReadiness LocalProvider::CheckReady(const std::optional<std::string>& mo
   return readiness_probe::Decide(core.target, model, health, models ? &*models : nullptr);
 }
 
-}  // namespace provkit
+}  // namespace provkit::wire

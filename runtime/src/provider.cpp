@@ -1,8 +1,9 @@
-// The provider registry; "local" is built in.
+// The provider registry; "local", "openai" and "anthropic" are built in.
 #include "provkit/runtime/provider.hpp"
 
 #include <utility>
 
+#include "provkit/runtime/cloud_providers.hpp"
 #include "provkit/runtime/error.hpp"
 #include "provkit/runtime/local_provider.hpp"
 
@@ -13,6 +14,11 @@ ProviderRegistry& ProviderRegistry::Default() {
     auto* created = new ProviderRegistry();  // Never destroyed: usable during static destruction.
     created->Register("local",
                       [](const Config& config) { return std::make_unique<LocalProvider>(config); });
+    created->Register("openai",
+                      [](const Config& config) { return std::make_unique<OpenAIProvider>(config); });
+    created->Register("anthropic", [](const Config& config) {
+      return std::make_unique<AnthropicProvider>(config);
+    });
     return created;
   }();
   return *registry;

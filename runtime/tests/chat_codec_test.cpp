@@ -42,7 +42,7 @@ TEST(ChatCodec, RequestBodyCarriesInstructionsHistoryToolResultsAndUserText) {
   input.history.push_back(
       {.role = "assistant",
        .content = "",
-       .tool_calls = {MakeToolCall("call_1", "get_weather", R"({"city":"Paris"})")}});
+       .tool_calls = {wire::MakeToolCall("call_1", "get_weather", R"({"city":"Paris"})")}});
   input.tool_results.push_back({.call_id = "call_1", .content = "sunny"});
   input.text = "Thanks";
   const json body = BuildRequestBody(environment, input, {}, std::string("llama3"), false);

@@ -52,7 +52,8 @@ using ProviderFactory = std::function<std::unique_ptr<Provider>(const Config&)>;
 /// Provider factories by name. Thread-safe.
 class ProviderRegistry {
  public:
-  /// The process-wide registry; "local" (LocalProvider) is registered.
+  /// The process-wide registry; "local" (LocalProvider), "openai" (OpenAIProvider, Responses)
+  /// and "anthropic" (AnthropicProvider, Messages) are registered.
   static ProviderRegistry& Default();
 
   /// Adds or replaces the factory for `name`.
