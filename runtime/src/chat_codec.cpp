@@ -198,8 +198,8 @@ Output DecodeCompletionJson(const json& body, const std::string& provider, Phase
                                        : raw->dump(-1, ' ', false, json::error_handler_t::replace);
         }
         output.tool_calls.push_back(wire::MakeToolCall(id != nullptr ? *id : std::string(),
-                                                 name != nullptr ? *name : std::string(),
-                                                 std::move(arguments)));
+                                                       name != nullptr ? *name : std::string(),
+                                                       std::move(arguments)));
       }
     }
     return output;

@@ -557,14 +557,13 @@ HttpProvider::~HttpProvider() {
 }
 
 nlohmann::json HttpProvider::BuildRequestBody(const Environment& environment, const Input& input,
-                                              const Requirements& requirements,
-                                              bool stream) const {
+                                              const Requirements& requirements, bool stream) const {
   const Core& core = *impl_->core;
   return core.dialect->build_body(environment, input, requirements, core.config.model, stream);
 }
 
 Output HttpProvider::Generate(const Environment& environment, const Input& input,
-                               const Requirements& requirements) {
+                              const Requirements& requirements) {
   const Core& core = *impl_->core;
   const Clock::time_point start = Clock::now();
   std::string body = Dump(BuildRequestBody(environment, input, requirements, false));
@@ -600,7 +599,7 @@ Output HttpProvider::Generate(const Environment& environment, const Input& input
 }
 
 EventStream HttpProvider::Stream(const Environment& environment, const Input& input,
-                                  const Requirements& requirements) {
+                                 const Requirements& requirements) {
   const Core& core = *impl_->core;
   const Clock::time_point start = Clock::now();
   std::string body = Dump(BuildRequestBody(environment, input, requirements, true));
@@ -642,7 +641,7 @@ void HttpProvider::Close() {
 }
 
 ProviderReadiness HttpProvider::CheckReady(const std::optional<std::string>& model,
-                                            std::stop_token stop) {
+                                           std::stop_token stop) {
   const Core& core = *impl_->core;
   const Config& config = core.config;
   auto cancelled = [&] {

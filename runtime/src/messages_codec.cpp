@@ -66,9 +66,8 @@ void AddBlock(json& messages, const std::string& role, json block) {
   messages.back()["content"].push_back(std::move(block));
 }
 
-json BuildBody(const Environment& environment, const Input& input,
-               const Requirements& requirements, const std::optional<std::string>& model,
-               bool stream) {
+json BuildBody(const Environment& environment, const Input& input, const Requirements& requirements,
+               const std::optional<std::string>& model, bool stream) {
   json body = json::object();
   if (model) body["model"] = *model;
   body["max_tokens"] = requirements.max_tokens.value_or(kDefaultMaxTokens);
@@ -85,8 +84,9 @@ json BuildBody(const Environment& environment, const Input& input,
     }
     if (!message.content.empty()) AddBlock(messages, message.role, text_block(message.content));
     for (const ToolCall& call : message.tool_calls) {
-      AddBlock(messages, "assistant",
-               {{"type", "tool_use"}, {"id", call.id}, {"name", call.name}, {"input", InputOf(call)}});
+      AddBlock(
+          messages, "assistant",
+          {{"type", "tool_use"}, {"id", call.id}, {"name", call.name}, {"input", InputOf(call)}});
     }
   }
   for (const ToolResult& result : input.tool_results) {
@@ -280,8 +280,8 @@ class MessagesDecoder final : public StreamDecoder {
 
   // A tool_use block's arguments arrive as fragments of JSON; they are kept whole too, so that
   // the complete call carries the same compact text as a non-streamed message (S8).
-  void Tool(std::size_t index, const std::string& id, const std::string& name,
-            std::string fragment, std::vector<StreamEvent>& out) {
+  void Tool(std::size_t index, const std::string& id, const std::string& name, std::string fragment,
+            std::vector<StreamEvent>& out) {
     if (arguments_.size() <= index) arguments_.resize(index + 1);
     if (!arguments_[index]) arguments_[index].emplace();
     arguments_[index]->append(fragment);
@@ -299,7 +299,8 @@ class MessagesDecoder final : public StreamDecoder {
   void FinishTurn(std::vector<StreamEvent>& out) {
     CompleteCalls(out);
     if (usage_) turn_.SetUsage(*usage_, out);
-    if (!turn_.finished()) turn_.Finish(FinishOf(stop_reason_.empty() ? "end_turn" : stop_reason_), out);
+    if (!turn_.finished())
+      turn_.Finish(FinishOf(stop_reason_.empty() ? "end_turn" : stop_reason_), out);
   }
 
   std::string provider_;

@@ -14,8 +14,8 @@ ProviderRegistry& ProviderRegistry::Default() {
     auto* created = new ProviderRegistry();  // Never destroyed: usable during static destruction.
     created->Register("local",
                       [](const Config& config) { return std::make_unique<LocalProvider>(config); });
-    created->Register("openai",
-                      [](const Config& config) { return std::make_unique<OpenAIProvider>(config); });
+    created->Register(
+        "openai", [](const Config& config) { return std::make_unique<OpenAIProvider>(config); });
     created->Register("anthropic", [](const Config& config) {
       return std::make_unique<AnthropicProvider>(config);
     });

@@ -36,9 +36,8 @@ std::string ArgumentsOf(const ToolCall& call) {
   return call.arguments.is_null() ? "{}" : Dump(call.arguments);
 }
 
-json BuildBody(const Environment& environment, const Input& input,
-               const Requirements& requirements, const std::optional<std::string>& model,
-               bool stream) {
+json BuildBody(const Environment& environment, const Input& input, const Requirements& requirements,
+               const std::optional<std::string>& model, bool stream) {
   json body = json::object();
   if (model) body["model"] = *model;
   if (!environment.instructions.empty()) body["instructions"] = environment.instructions;
@@ -61,7 +60,8 @@ json BuildBody(const Environment& environment, const Input& input,
                        {"arguments", ArgumentsOf(call)}});
     }
   }
-  for (const ToolResult& result : input.tool_results) add_call_output(result.call_id, result.content);
+  for (const ToolResult& result : input.tool_results)
+    add_call_output(result.call_id, result.content);
   if (!input.text.empty()) items.push_back({{"role", "user"}, {"content", input.text}});
   body["input"] = std::move(items);
   if (!environment.tools.empty()) {
