@@ -343,9 +343,12 @@ constexpr std::string_view kResponsesManaged[] = {"model", "input", "stream"};
 constexpr std::string_view kMessagesManaged[] = {"model", "messages", "stream"};
 
 constexpr Dialect kDialects[] = {
-    {"chat", "OpenAI Chat Completions", "local", "/chat/completions", true, kChatManaged},
-    {"responses", "OpenAI Responses", "openai", "/responses", false, kResponsesManaged},
-    {"anthropic", "Anthropic Messages", "anthropic", "/messages", false, kMessagesManaged},
+    {"chat", "OpenAI Chat Completions", "local", "/chat/completions", true, kChatManaged,
+     R"({"local":{"chat_template_kwargs":{"enable_thinking":true}}})"},
+    {"responses", "OpenAI Responses", "openai", "/responses", false, kResponsesManaged,
+     R"({"openai":{"reasoning":{"effort":"low","summary":"auto"}}})"},
+    {"anthropic", "Anthropic Messages", "anthropic", "/messages", false, kMessagesManaged,
+     R"({"anthropic":{"thinking":{"type":"enabled","budget_tokens":1024}}})"},
 };
 
 }  // namespace

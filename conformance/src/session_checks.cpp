@@ -467,7 +467,9 @@ void CheckS8(ClauseRun& run) {
                          {.name = "lookup", .description = "Looks something up."}};
   }
   Requirements requirements;
-  requirements.provider_options = LocalReasoning(true);
+  const Dialect* dialect = FindDialect(run.options().dialect);
+  requirements.provider_options = nlohmann::json::parse(
+      dialect != nullptr ? dialect->reasoning_options : Dialects().front().reasoning_options);
   auto session = run.Open(server);
   for (const char* prompt : {"s8-full", "s8-plain"}) {
     run.Case(prompt);

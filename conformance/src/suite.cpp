@@ -196,7 +196,7 @@ std::string CamelCase(const std::string& text) {
 ::testing::internal::ParamGenerator<ClauseCase> ClauseCases(std::vector<SuiteSubject> subjects) {
   std::vector<ClauseCase> cases;
   for (const SuiteSubject& subject : subjects) {
-    for (const std::string& id : ClausesFor(SubjectKind::kCpp)) {
+    for (const std::string& id : ClausesFor(SubjectKind::kCpp, subject.options.dialect)) {
       cases.push_back({.subject = subject, .clause_id = id, .name_subject = subjects.size() > 1});
     }
   }

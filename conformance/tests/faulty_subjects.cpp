@@ -3,6 +3,7 @@
 #include "faulty_subjects.hpp"
 
 #include <algorithm>
+#include <map>
 
 #include "stream_reader.hpp"
 
@@ -34,7 +35,7 @@ bool ConnectionRefused(const Config& config) {
 
 class WrappingSource final : public EventSource {
  public:
-  WrappingSource(EventStream inner, ProviderFault fault, std::shared_ptr<LocalProvider> provider)
+  WrappingSource(EventStream inner, ProviderFault fault, std::shared_ptr<Provider> provider)
       : inner_(std::move(inner)), fault_(fault), provider_(std::move(provider)) {}
   ~WrappingSource() override {
     if (fault_ == ProviderFault::kAbandonKillsSession && !finished_) provider_->Close();
@@ -56,6 +57,7 @@ class WrappingSource final : public EventSource {
         changed.reasoning.clear();
         event.output = std::make_shared<const Output>(std::move(changed));
       }
+      if (fault_ == ProviderFault::kLastArgumentFragment) KeepLastFragment(event);
       return true;
     } catch (...) {
       if (fault_ != ProviderFault::kSwallowsStreamErrors) throw;
@@ -69,9 +71,34 @@ class WrappingSource final : public EventSource {
   void Cancel() noexcept override { inner_.Cancel(); }
 
  private:
+  // A decoder that overwrites a tool call's arguments with each fragment instead of appending it:
+  // the complete call (and the done output) carries only the last fragment.
+  void KeepLastFragment(StreamEvent& event) {
+    if (event.type == EventType::kToolCallDelta) {
+      if (!event.delta.empty()) last_fragment_[event.tool_index] = event.delta;
+      return;
+    }
+    const auto cut = [this](ToolCall& call, int index) {
+      const auto last = last_fragment_.find(index);
+      if (last == last_fragment_.end()) return;
+      call.arguments_text = last->second;
+      call.arguments = nlohmann::json::parse(call.arguments_text, nullptr, false);
+      if (call.arguments.is_discarded()) call.arguments = nullptr;
+    };
+    if (event.type == EventType::kToolCall) cut(event.tool_call, event.tool_index);
+    if (event.type == EventType::kDone && event.output) {
+      Output changed = *event.output;
+      for (std::size_t i = 0; i < changed.tool_calls.size(); ++i) {
+        cut(changed.tool_calls[i], static_cast<int>(i));
+      }
+      event.output = std::make_shared<const Output>(std::move(changed));
+    }
+  }
+
   EventStream inner_;
   ProviderFault fault_;
-  std::shared_ptr<LocalProvider> provider_;
+  std::shared_ptr<Provider> provider_;
+  std::map<int, std::string> last_fragment_;
   Output partial_;
   bool finished_ = false;
 };
@@ -100,7 +127,8 @@ class FaultyProviderImpl final : public Provider, public ReadinessProvider {
       return Fresh()->Stream(environment, input, requirements);
     EventStream stream = inner_->Stream(environment, input, requirements);
     if (fault_ == ProviderFault::kDoneDiffers || fault_ == ProviderFault::kAbandonKillsSession ||
-        fault_ == ProviderFault::kSwallowsStreamErrors) {
+        fault_ == ProviderFault::kSwallowsStreamErrors ||
+        fault_ == ProviderFault::kLastArgumentFragment) {
       return EventStream(std::make_unique<WrappingSource>(std::move(stream), fault_, inner_));
     }
     return stream;
@@ -442,11 +470,39 @@ class HandRolled final : public Subject {
   std::vector<std::unique_ptr<HandRolledSession>> leaked_;
 };
 
+// A cloud-dialect provider from the registry with a fault in how it hands its stream on.
+class FaultyCloudProviderImpl final : public Provider {
+ public:
+  FaultyCloudProviderImpl(const Config& config, ProviderFault fault, const std::string& name)
+      : inner_(ProviderRegistry::Default().Find(name)(config)), fault_(fault) {}
+
+  Output Generate(const Environment& environment, const Input& input,
+                  const Requirements& requirements) override {
+    return inner_->Generate(environment, input, requirements);
+  }
+  EventStream Stream(const Environment& environment, const Input& input,
+                     const Requirements& requirements) override {
+    return EventStream(std::make_unique<WrappingSource>(
+        inner_->Stream(environment, input, requirements), fault_, inner_));
+  }
+  void Close() override { inner_->Close(); }
+
+ private:
+  std::shared_ptr<Provider> inner_;
+  ProviderFault fault_;
+};
+
 }  // namespace
 
 ProviderFactory FaultyProvider(ProviderFault fault) {
   return
       [fault](const Config& config) { return std::make_unique<FaultyProviderImpl>(config, fault); };
+}
+
+ProviderFactory FaultyCloudProvider(ProviderFault fault, const std::string& name) {
+  return [fault, name](const Config& config) {
+    return std::make_unique<FaultyCloudProviderImpl>(config, fault, name);
+  };
 }
 
 SubjectFactory HandRolledSubject(SessionFaults faults) {

@@ -50,10 +50,15 @@ enum class ProviderFault {
   kRawBodyMessage,          // R5, R15: the raw error body as the message
   kUrlOnlyWhenRefused,      // R8: names the URL for a refused connection only
   kBudgetPerRequest,        // R9: the budget applies to each request, not to the whole probe
+  kLastArgumentFragment,    // S8: a streamed tool call keeps only its last argument fragment
 };
 
 /// The local provider with `fault` applied.
 ProviderFactory FaultyProvider(ProviderFault fault);
+
+/// The registered provider `name` ("openai", "anthropic"; no readiness probe) with a stream
+/// fault applied: kSwallowsStreamErrors, kDoneDiffers or kLastArgumentFragment.
+ProviderFactory FaultyCloudProvider(ProviderFault fault, const std::string& name);
 
 /// What a hand-rolled session (not provkit::Session) gets wrong.
 struct SessionFaults {

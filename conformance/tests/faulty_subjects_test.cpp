@@ -17,6 +17,7 @@ struct FaultCase {
   const char* clause;
   SubjectFactory factory;
   Verdict expected;
+  const char* dialect = "chat";  // The API dialect the mock speaks and the subject is judged in.
 };
 
 void PrintTo(const FaultCase& c, std::ostream* out) { *out << c.name; }
@@ -25,11 +26,20 @@ SubjectFactory Wrapped(const char* name, ProviderFault fault) {
   return [name, fault] { return std::make_unique<ProviderSubject>(name, FaultyProvider(fault)); };
 }
 
+// A cloud-dialect provider ("openai", "anthropic") with a stream fault; it has no probe.
+SubjectFactory Cloud(const char* name, ProviderFault fault, const char* provider) {
+  return [name, fault, provider] {
+    return std::make_unique<ProviderSubject>(name, FaultyCloudProvider(fault, provider),
+                                             Capabilities{.readiness = false, .cancellation = false});
+  };
+}
+
 // Short waits: a faulty probe that never returns costs the harness at most
 // budget + tolerance + grace per scenario, and the test stays quick.
-JudgeOptions QuickOptions() {
+JudgeOptions QuickOptions(const char* dialect = "chat") {
   JudgeOptions options;
   options.call_grace = 500ms;
+  options.dialect = dialect;
   return options;
 }
 
@@ -39,7 +49,7 @@ TEST_P(FaultySubjectVerdict, ClauseGetsTheExpectedVerdict) {
   const FaultCase& c = GetParam();
   RecordProperty("clause", c.clause);
   const auto start = std::chrono::steady_clock::now();
-  const reports::ClauseResult result = JudgeClause(c.clause, c.factory, QuickOptions());
+  const reports::ClauseResult result = JudgeClause(c.clause, c.factory, QuickOptions(c.dialect));
   const auto took = std::chrono::steady_clock::now() - start;
   EXPECT_EQ(result.verdict, c.expected)
       << c.name << ": " << VerdictName(result.verdict) << ": " << result.reason;
@@ -95,6 +105,19 @@ std::vector<FaultCase> Cases() {
       {"R8UrlOnlyWhenRefused", "R8", Wrapped("r8u", ProviderFault::kUrlOnlyWhenRefused), F},
       {"R9BudgetPerRequest", "R9", Wrapped("r9p", ProviderFault::kBudgetPerRequest), F},
       {"S3MessageNotExact", "S3", HandRolledSubject({.closed_message_prefixed = true}), N},
+      {"S8LastArgumentFragment", "S8", Wrapped("s8f", ProviderFault::kLastArgumentFragment), F},
+      // The cloud dialects: an `error` / `response.failed` event, and tool_use input assembled
+      // from input_json_delta fragments.
+      {"S7SwallowsStreamErrorsResponses", "S7",
+       Cloud("s7r", ProviderFault::kSwallowsStreamErrors, "openai"), F, "responses"},
+      {"S7SwallowsStreamErrorsAnthropic", "S7",
+       Cloud("s7a", ProviderFault::kSwallowsStreamErrors, "anthropic"), F, "anthropic"},
+      {"S8DoneDiffersResponses", "S8", Cloud("s8r", ProviderFault::kDoneDiffers, "openai"), F,
+       "responses"},
+      {"S8LastArgumentFragmentResponses", "S8",
+       Cloud("s8rf", ProviderFault::kLastArgumentFragment, "openai"), F, "responses"},
+      {"S8LastArgumentFragmentAnthropic", "S8",
+       Cloud("s8af", ProviderFault::kLastArgumentFragment, "anthropic"), F, "anthropic"},
   };
 }
 
@@ -112,6 +135,18 @@ TEST_P(HandRolledControl, PassesWithoutFaults) {
   const reports::ClauseResult result =
       JudgeClause(GetParam(), HandRolledSubject({}), QuickOptions());
   EXPECT_EQ(result.verdict, Verdict::kPass) << result.reason;
+}
+
+// The control of the cloud faults: the same wrapper without a fault passes S7 and S8.
+TEST(CloudFaultControl, TheWrapperWithoutAFaultPassesS7AndS8InBothDialects) {
+  for (const auto& [provider, dialect] :
+       {std::pair{"openai", "responses"}, std::pair{"anthropic", "anthropic"}}) {
+    for (const char* clause : {"S7", "S8"}) {
+      const reports::ClauseResult result =
+          JudgeClause(clause, Cloud("control", ProviderFault::kNone, provider), QuickOptions(dialect));
+      EXPECT_EQ(result.verdict, Verdict::kPass) << dialect << " " << clause << ": " << result.reason;
+    }
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Clauses, HandRolledControl,

@@ -28,6 +28,9 @@ struct Dialect {
   /// The request body fields a provider of this dialect manages itself, which provider options
   /// may not replace (S12): the contract's list for chat, its counterparts elsewhere.
   std::span<const std::string_view> managed_fields;
+  /// Provider options (JSON) that ask this dialect's servers for reasoning, as S8 sends them so
+  /// that the stream's reasoning is compared too: LocalReasoning(true) for chat.
+  std::string_view reasoning_options;
 };
 
 /// Every dialect, "chat" first (the default).

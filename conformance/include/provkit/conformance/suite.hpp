@@ -9,6 +9,10 @@
 //             {.tools = false})),
 //         provkit::conformance::ClauseCaseName);
 //
+// A provider of another API dialect passes it in the options, and the mock speaks that dialect:
+//     CppProvider("my-claude", factory, {.readiness = false, .cancellation = false},
+//                 {.dialect = "anthropic"})
+//
 // The tests are named after their clauses: MyProvider/ProviderConformance.Clause/R4.
 // Run the binary with PROVKIT_RESULTS_DIR=DIR to get DIR/<subject>.json, the
 // results file reports and CI gate on (docs/conformance.md).
@@ -48,7 +52,9 @@ struct ClauseCase {
 };
 
 /// The suite's parameters: every catalog clause that applies to C++ subjects, in catalog order,
-/// for each subject. A clause added to the catalog becomes a test here with no other edit.
+/// for each subject. A clause added to the catalog becomes a test here with no other edit. A
+/// subject judged in a dialect without a probe (JudgeOptions::dialect "responses" or
+/// "anthropic") gets the S clauses and R13 only.
 ::testing::internal::ParamGenerator<ClauseCase> ClauseCases(SuiteSubject subject);
 ::testing::internal::ParamGenerator<ClauseCase> ClauseCases(std::vector<SuiteSubject> subjects);
 
