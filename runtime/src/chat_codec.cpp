@@ -532,10 +532,7 @@ const Dialect& ChatCompletions() {
       .server_noun = "Local server",
       .build_body = chat::BuildRequestBody,
       .decode = chat::DecodeCompletion,
-      .new_decoder = [](const std::string& provider, bool accumulate_text) {
-        return std::unique_ptr<StreamDecoder>(
-            std::make_unique<chat::ChunkDecoder>(provider, accumulate_text));
-      }};
+      .new_decoder = NewDecoder<chat::ChunkDecoder>};
   return dialect;
 }
 

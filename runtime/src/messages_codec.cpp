@@ -22,8 +22,6 @@ constexpr int kDefaultMaxTokens = 4096;
 constexpr const char* kMalformedHint =
     "The server's answer is not an Anthropic `message`: check that the base URL is the API root "
     "(e.g. https://api.anthropic.com/v1) and that the server speaks the Messages API.";
-constexpr const char* kStreamErrorHint =
-    "The server failed while streaming; the session stays usable: retry the turn.";
 
 std::string Dump(const json& value) {
   return value.dump(-1, ' ', false, json::error_handler_t::replace);
@@ -179,34 +177,20 @@ Output DecodeMessageJson(const json& body, const std::string& provider, Phase ph
 }
 
 Output DecodeMessage(std::string_view body, const std::string& provider, Phase phase) {
-  json parsed;
-  if (!json_body::Parse(body, parsed)) {
-    throw APIError(
-        ErrorKind::kMalformedResponse, provider, phase,
-        "The server's answer is not JSON: " + json_body::Printable(json_body::Trim(body), 200),
-        kMalformedHint);
-  }
-  return DecodeMessageJson(parsed, provider, phase);
+  return DecodeMessageJson(ParseAnswer(body, provider, phase, kMalformedHint), provider, phase);
 }
 
 // message_start, content_block_start/delta/stop, message_delta, message_stop, ping, error.
-class MessagesDecoder final : public StreamDecoder {
+class MessagesDecoder final : public NamedEventDecoder {
  public:
-  MessagesDecoder(std::string provider, bool accumulate_text)
-      : provider_(std::move(provider)), turn_(accumulate_text) {}
+  using NamedEventDecoder::NamedEventDecoder;
 
-  void Decode(std::string_view data, std::vector<StreamEvent>& out,
-              std::string_view event) override {
-    if (done_) return;
-    const std::string_view trimmed = json_body::Trim(data);
-    if (trimmed.empty()) return;
-    json parsed;
-    if (!json_body::Parse(trimmed, parsed) || !parsed.is_object()) {
-      Fail("The server sent a stream event that is not a JSON object: " +
-           json_body::Printable(trimmed, 200));
-    }
-    std::string type = StringOr(parsed, "type");
-    if (type.empty()) type = std::string(event);
+  // A body that ended after message_delta but before message_stop still counts as incomplete.
+  void Finish(std::vector<StreamEvent>& out) override { CompleteCalls(out); }
+
+ private:
+  void OnEvent(const std::string& type, const json& parsed,
+               std::vector<StreamEvent>& out) override {
     if (type == "error") Fail("The server reported an error mid-stream: " + ErrorText(parsed));
     if (type == "message_start") {
       const json* message = Member(parsed, "message");
@@ -256,26 +240,8 @@ class MessagesDecoder final : public StreamDecoder {
     }
   }
 
-  // A body that ended after message_delta but before message_stop still counts as incomplete.
-  void Finish(std::vector<StreamEvent>& out) override { CompleteCalls(out); }
-  bool done() const noexcept override { return done_; }
-  // The stop reason arrives in message_delta; the stream is complete only at message_stop.
-  bool finished() const noexcept override { return turn_.finished(); }
-  bool produced() const noexcept override { return turn_.produced(); }
-  Output TakeOutput() override { return turn_.Take(); }
-
- private:
-  [[noreturn]] void Fail(const std::string& message) const {
-    throw APIError(ErrorKind::kStreamFailure, provider_, Phase::kStream, message, kStreamErrorHint);
-  }
-
   std::size_t IndexOf(const json& event) const {
-    const json* index = Member(event, "index");
-    const std::optional<long long> value = index != nullptr ? AsInteger(*index) : std::nullopt;
-    if (!value || *value < 0 || *value > static_cast<long long>(TurnAssembler::kMaxToolIndex)) {
-      Fail("The server sent a content block event without a valid index");
-    }
-    return static_cast<std::size_t>(*value);
+    return NamedEventDecoder::IndexOf(event, "index");
   }
 
   // A tool_use block's arguments arrive as fragments of JSON; they are kept whole too, so that
@@ -303,12 +269,9 @@ class MessagesDecoder final : public StreamDecoder {
       turn_.Finish(FinishOf(stop_reason_.empty() ? "end_turn" : stop_reason_), out);
   }
 
-  std::string provider_;
-  TurnAssembler turn_;
   std::vector<std::optional<std::string>> arguments_;  // By block index, until the block stops.
   std::optional<Usage> usage_;
   std::string stop_reason_;
-  bool done_ = false;
 };
 
 }  // namespace
@@ -324,10 +287,7 @@ const Dialect& Messages() {
       .server_noun = "The Anthropic server",
       .build_body = BuildBody,
       .decode = DecodeMessage,
-      .new_decoder = [](const std::string& provider, bool accumulate_text) {
-        return std::unique_ptr<StreamDecoder>(
-            std::make_unique<MessagesDecoder>(provider, accumulate_text));
-      }};
+      .new_decoder = NewDecoder<MessagesDecoder>};
   return dialect;
 }
 

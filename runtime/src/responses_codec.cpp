@@ -19,8 +19,6 @@ constexpr std::array<std::string_view, 3> kManaged = {"model", "input", "stream"
 constexpr const char* kMalformedHint =
     "The server's answer is not an OpenAI Responses `response`: check that the base URL is the API "
     "root (e.g. https://api.openai.com/v1) and that the server speaks the Responses API.";
-constexpr const char* kStreamErrorHint =
-    "The server failed while streaming; the session stays usable: retry the turn.";
 
 std::string Dump(const json& value) {
   return value.dump(-1, ' ', false, json::error_handler_t::replace);
@@ -175,35 +173,18 @@ Output DecodeResponseJson(const json& body, const std::string& provider, Phase p
 }
 
 Output DecodeResponse(std::string_view body, const std::string& provider, Phase phase) {
-  json parsed;
-  if (!json_body::Parse(body, parsed)) {
-    throw APIError(
-        ErrorKind::kMalformedResponse, provider, phase,
-        "The server's answer is not JSON: " + json_body::Printable(json_body::Trim(body), 200),
-        kMalformedHint);
-  }
-  return DecodeResponseJson(parsed, provider, phase);
+  return DecodeResponseJson(ParseAnswer(body, provider, phase, kMalformedHint), provider, phase);
 }
 
 // The named events of a streamed response, in the order the API sends them. Events this
 // provider does not need (content_part.*, output_text.done, ...) are skipped.
-class ResponsesDecoder final : public StreamDecoder {
+class ResponsesDecoder final : public NamedEventDecoder {
  public:
-  ResponsesDecoder(std::string provider, bool accumulate_text)
-      : provider_(std::move(provider)), turn_(accumulate_text) {}
+  using NamedEventDecoder::NamedEventDecoder;
 
-  void Decode(std::string_view data, std::vector<StreamEvent>& out,
-              std::string_view event) override {
-    if (done_) return;
-    const std::string_view trimmed = json_body::Trim(data);
-    if (trimmed.empty()) return;
-    json parsed;
-    if (!json_body::Parse(trimmed, parsed) || !parsed.is_object()) {
-      Fail("The server sent a stream event that is not a JSON object: " +
-           json_body::Printable(trimmed, 200));
-    }
-    std::string type = StringOr(parsed, "type");
-    if (type.empty()) type = std::string(event);
+ private:
+  void OnEvent(const std::string& type, const json& parsed,
+               std::vector<StreamEvent>& out) override {
     if (type == "error" || type == "response.failed") {
       Fail("The server reported an error mid-stream: " + ErrorText(parsed));
     }
@@ -248,34 +229,14 @@ class ResponsesDecoder final : public StreamDecoder {
     }
   }
 
-  void Finish(std::vector<StreamEvent>& out) override { turn_.CompleteCalls(out); }
-  bool done() const noexcept override { return done_; }
-  bool finished() const noexcept override { return turn_.finished(); }
-  bool produced() const noexcept override { return turn_.produced(); }
-  Output TakeOutput() override { return turn_.Take(); }
-
- private:
-  [[noreturn]] void Fail(const std::string& message) const {
-    throw APIError(ErrorKind::kStreamFailure, provider_, Phase::kStream, message, kStreamErrorHint);
-  }
-
   std::size_t IndexOf(const json& event) const {
-    const json* index = Member(event, "output_index");
-    const std::optional<long long> value = index != nullptr ? AsInteger(*index) : std::nullopt;
-    if (!value || *value < 0 || *value > static_cast<long long>(TurnAssembler::kMaxToolIndex)) {
-      Fail("The server sent a function call event without a valid output_index");
-    }
-    return static_cast<std::size_t>(*value);
+    return NamedEventDecoder::IndexOf(event, "output_index");
   }
 
   void ToolDelta(const json& event, const std::string& id, const std::string& name,
                  std::string fragment, std::vector<StreamEvent>& out) {
     turn_.ToolDelta(IndexOf(event), id, name, std::move(fragment), out);
   }
-
-  std::string provider_;
-  TurnAssembler turn_;
-  bool done_ = false;
 };
 
 }  // namespace
@@ -291,10 +252,7 @@ const Dialect& Responses() {
       .server_noun = "The OpenAI server",
       .build_body = BuildBody,
       .decode = DecodeResponse,
-      .new_decoder = [](const std::string& provider, bool accumulate_text) {
-        return std::unique_ptr<StreamDecoder>(
-            std::make_unique<ResponsesDecoder>(provider, accumulate_text));
-      }};
+      .new_decoder = NewDecoder<ResponsesDecoder>};
   return dialect;
 }
 

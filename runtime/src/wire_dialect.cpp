@@ -129,4 +129,47 @@ Output TurnAssembler::Take() {
   return std::move(output_);
 }
 
+json ParseAnswer(std::string_view body, const std::string& provider, Phase phase,
+                 const char* hint) {
+  json parsed;
+  if (!json_body::Parse(body, parsed)) {
+    throw APIError(
+        ErrorKind::kMalformedResponse, provider, phase,
+        "The server's answer is not JSON: " + json_body::Printable(json_body::Trim(body), 200),
+        hint);
+  }
+  return parsed;
+}
+
+void NamedEventDecoder::Decode(std::string_view data, std::vector<StreamEvent>& out,
+                               std::string_view event) {
+  if (done_) return;
+  const std::string_view trimmed = json_body::Trim(data);
+  if (trimmed.empty()) return;
+  json parsed;
+  if (!json_body::Parse(trimmed, parsed) || !parsed.is_object()) {
+    Fail("The server sent a stream event that is not a JSON object: " +
+         json_body::Printable(trimmed, 200));
+  }
+  const std::string* type = json_body::StringMember(parsed, "type");
+  OnEvent(type != nullptr ? *type : std::string(event), parsed, out);
+}
+
+void NamedEventDecoder::Fail(const std::string& message) const {
+  throw APIError(ErrorKind::kStreamFailure, provider_, Phase::kStream, message,
+                 "The server failed while streaming; the session stays usable: retry the turn.");
+}
+
+std::size_t NamedEventDecoder::IndexOf(const json& event, std::string_view key) const {
+  const json* index = json_body::Member(event, key);
+  const std::optional<long long> value =
+      index != nullptr ? json_body::AsInteger(*index) : std::nullopt;
+  if (!value || *value < 0 || *value > static_cast<long long>(TurnAssembler::kMaxToolIndex)) {
+    const std::string* type = json_body::StringMember(event, "type");
+    Fail("The server sent a " + json_body::Printable(type != nullptr ? *type : "stream", 100) +
+         " event without a valid " + std::string(key));
+  }
+  return static_cast<std::size_t>(*value);
+}
+
 }  // namespace provkit::wire

@@ -72,6 +72,12 @@ struct Dialect {
   std::unique_ptr<StreamDecoder> (*new_decoder)(const std::string& provider, bool accumulate_text);
 };
 
+/// A Dialect::new_decoder for a decoder class constructible from (provider, accumulate_text).
+template <class Decoder>
+std::unique_ptr<StreamDecoder> NewDecoder(const std::string& provider, bool accumulate_text) {
+  return std::make_unique<Decoder>(provider, accumulate_text);
+}
+
 /// OpenAI Chat Completions (chat_codec.hpp), scope "local".
 const Dialect& ChatCompletions();
 /// OpenAI Responses (responses_codec.cpp), scope "openai".
@@ -137,6 +143,42 @@ class TurnAssembler {
   TextAssembler text_;
   TextAssembler reasoning_;
   std::vector<PendingCall> calls_;
+};
+
+/// The body of a non-streamed answer as JSON. Throws APIError of kind kMalformedResponse (for
+/// `provider` in `phase`, with `hint`) when it is not JSON or nests too deep.
+nlohmann::json ParseAnswer(std::string_view body, const std::string& provider, Phase phase,
+                           const char* hint);
+
+/// The base of the decoders of named-event streams (Responses, Messages), whose every event is a
+/// JSON object with a `type` (else the SSE event name says it). Decode parses, bounds and routes
+/// each event to OnEvent; turn_ assembles the answer. Not thread-safe.
+class NamedEventDecoder : public StreamDecoder {
+ public:
+  void Decode(std::string_view data, std::vector<StreamEvent>& out,
+              std::string_view event) final;
+  void Finish(std::vector<StreamEvent>& out) override { turn_.CompleteCalls(out); }
+  bool done() const noexcept final { return done_; }
+  bool finished() const noexcept final { return turn_.finished(); }
+  bool produced() const noexcept final { return turn_.produced(); }
+  Output TakeOutput() final { return turn_.Take(); }
+
+  NamedEventDecoder(std::string provider, bool accumulate_text)
+      : provider_(std::move(provider)), turn_(accumulate_text) {}
+
+ protected:
+  /// One parsed event of type `type`.
+  virtual void OnEvent(const std::string& type, const nlohmann::json& event,
+                       std::vector<StreamEvent>& out) = 0;
+  /// Throws APIError of kind kStreamFailure (phase kStream) with `message`.
+  [[noreturn]] void Fail(const std::string& message) const;
+  /// The integer member `key` of `event` as a tool index; Fail()s when it is missing or out of
+  /// range (TurnAssembler::kMaxToolIndex).
+  std::size_t IndexOf(const nlohmann::json& event, std::string_view key) const;
+
+  std::string provider_;
+  TurnAssembler turn_;
+  bool done_ = false;
 };
 
 }  // namespace provkit::wire
