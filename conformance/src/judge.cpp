@@ -492,8 +492,12 @@ reports::Results RunSubject(const SubjectFactory& factory, SubjectKind kind,
                                   {"api_key", options.api_key},
                                   {"dialect", options.dialect}};
   reports::Results results = reports::NewResults(subject, std::move(configuration));
-  results.selection = clauses;
   const std::vector<std::string> ids = clauses ? *clauses : ClausesFor(kind, options.dialect);
+  // A dialect without a probe is judged on fewer clauses than its kind's catalog: the results
+  // name them, so that a summary does not count the R clauses as missing.
+  const Dialect* spoken = FindDialect(options.dialect);
+  results.selection = clauses;
+  if (!clauses && spoken != nullptr && !spoken->has_probe) results.selection = ids;
   int done = 0;
   for (const std::string& id : ids) {
     if (InterruptSignal() != 0) break;

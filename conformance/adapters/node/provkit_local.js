@@ -587,6 +587,16 @@ async function* sseData(res) {
 const ANTHROPIC_VERSION = '2023-06-01';
 const ANTHROPIC_MAX_TOKENS = 1024;
 // Anthropic's stop reasons in the names the chat dialect uses, so outputs compare across dialects.
+/** Tool input as compact JSON when it parses: a streamed and a plain message then carry the same
+ * arguments text whatever spacing the server used (S8). */
+function canonicalArguments(text) {
+  try {
+    return JSON.stringify(JSON.parse(text));
+  } catch {
+    return text;
+  }
+}
+
 const STOP_REASONS = { end_turn: 'stop', stop_sequence: 'stop', max_tokens: 'length', tool_use: 'tool_calls' };
 
 /** Anthropic's usage ({input_tokens, output_tokens}) as the protocol's usage. */
@@ -737,7 +747,7 @@ class MessagesStreamDecoder {
       case 'content_block_stop': {
         const block = this.blocks.get(event.index ?? 0);
         if (block && block.type === 'tool_use') {
-          const call = makeToolCall(block.id, block.name, block.json || '{}');
+          const call = makeToolCall(block.id, block.name, canonicalArguments(block.json || '{}'));
           output.tool_calls.push(call);
           yield { type: 'tool_call', tool_call: call };
         }

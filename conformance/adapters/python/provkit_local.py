@@ -732,6 +732,20 @@ def make_usage(usage):
 ANTHROPIC_VERSION = "2023-06-01"
 ANTHROPIC_MAX_TOKENS = 1024
 # Anthropic's stop reasons in the names the chat dialect uses, so outputs compare across dialects.
+def compact_json(value):
+    """JSON text without spaces, as the streamed input_json_delta fragments join to."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def canonical_arguments(text):
+    """Tool input as compact JSON when it parses: a streamed and a plain message then carry the
+    same arguments text whatever spacing the server used (S8)."""
+    try:
+        return compact_json(json.loads(text))
+    except ValueError:
+        return text
+
+
 STOP_REASONS = {"end_turn": "stop", "stop_sequence": "stop", "max_tokens": "length", "tool_use": "tool_calls"}
 
 
@@ -820,7 +834,7 @@ class MessagesProvider(LocalProvider):
             elif kind == "thinking":
                 thoughts.append(block.get("thinking") or "")
             elif kind == "tool_use":
-                arguments_text = json.dumps(block.get("input") if block.get("input") is not None else {})
+                arguments_text = compact_json(block.get("input") if block.get("input") is not None else {})
                 output["tool_calls"].append(make_tool_call(block.get("id", ""), block.get("name", ""),
                                                            arguments_text))
         output["text"], output["reasoning"] = "".join(texts), "".join(thoughts)
@@ -889,7 +903,7 @@ class MessagesStreamBuilder:
         if kind == "content_block_stop":
             block = self.blocks.get(event.get("index", 0))
             if block is not None and block["type"] == "tool_use":
-                call = make_tool_call(block["id"], block["name"], "".join(block["json"]) or "{}")
+                call = make_tool_call(block["id"], block["name"], canonical_arguments("".join(block["json"]) or "{}"))
                 output["tool_calls"].append(call)
                 return [{"type": "tool_call", "tool_call": call}]
             return []

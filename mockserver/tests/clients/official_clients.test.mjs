@@ -157,10 +157,17 @@ describe('responses (openai)', () => {
     assert.deepEqual(JSON.parse(call.arguments), WEATHER);
   });
 
-  test('an in-stream error raises', async () => {
+  test('an in-stream error reaches the caller as an error event, with no response.completed', async () => {
+    // The real API's `error` event is {"type":"error","code","message",...}. openai 6.49 throws
+    // only for a payload with an `error` member, so it yields this event to the caller: a
+    // provider on this client must look at event types (provkit's OpenAIProvider fails the turn).
     await mock.admin.scenario('stream-error', { after_chunks: 2 });
     const stream = await openai.responses.create({ model: MODEL, input: 'a longer answer to cut', stream: true });
-    await streamError(stream);
+    const events = [];
+    for await (const event of stream) events.push(event);
+    assert.equal(events.at(-1).type, 'error', JSON.stringify(events.at(-1)));
+    assert.match(events.at(-1).message, /simulated failure/);
+    assert.ok(!events.some((event) => event.type === 'response.completed'));
   });
 
   test('an unknown model is a NotFoundError', async () => {
@@ -234,6 +241,29 @@ describe('messages (anthropic)', () => {
     }
     assert.deepEqual(ids, [MODEL]);
   });
+});
+
+describe('faults every dialect surfaces as errors', () => {
+  const calls = {
+    chat: (stream) => openai.chat.completions.create({
+      model: MODEL, messages: [{ role: 'user', content: 'a longer answer' }], stream }),
+    responses: (stream) => openai.responses.create({ model: MODEL, input: 'a longer answer', stream }),
+    messages: (stream) => anthropic.messages.create({
+      model: MODEL, max_tokens: 100, messages: [{ role: 'user', content: 'a longer answer' }], stream }),
+  };
+  for (const [dialect, call] of Object.entries(calls)) {
+    test(`${dialect}: a malformed stream event raises`, async () => {
+      await mock.admin.scenario('malformed');
+      await streamError(await call(true));
+    });
+
+    test(`${dialect}: a refused key is the client's AuthenticationError`, async () => {
+      await mock.admin.scenario('auth', { token: 'another-key' });
+      const AuthenticationError = dialect === 'messages' ? Anthropic.AuthenticationError
+                                                         : OpenAI.AuthenticationError;
+      await assert.rejects(call(false), (error) => error instanceof AuthenticationError && error.status === 401);
+    });
+  }
 });
 
 describe('legacy completions and embeddings (openai)', () => {

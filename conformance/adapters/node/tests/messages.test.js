@@ -50,6 +50,9 @@ test('stream and message give the same output', () => {
     assert.deepEqual(streamed[key], answered[key], key);
   }
   assert.deepEqual(streamed.tool_calls.map((c) => c.arguments), answered.tool_calls.map((c) => c.arguments));
+  // S8 compares the arguments text too: the spaced fragments and the parsed input agree on it.
+  assert.deepEqual(streamed.tool_calls.map((c) => c.arguments_text), ['{"a":1,"b":2}']);
+  assert.deepEqual(answered.tool_calls.map((c) => c.arguments_text), ['{"a":1,"b":2}']);
   assert.equal(streamed.text, 'Let me add.');
   assert.equal(streamed.finish_reason, 'tool_calls');
   assert.deepEqual(streamed.usage, { prompt_tokens: 12, completion_tokens: 30, total_tokens: 42 });

@@ -58,6 +58,9 @@ def test_stream_and_message_give_the_same_output():
     for key in ("text", "reasoning", "finish_reason", "response_id", "usage"):
         assert streamed[key] == answered[key], key
     assert [c["arguments"] for c in streamed["tool_calls"]] == [c["arguments"] for c in answered["tool_calls"]]
+    # S8 compares the arguments text too: the spaced fragments and the parsed input agree on it.
+    assert [c["arguments_text"] for c in streamed["tool_calls"]] == ['{"a":1,"b":2}']
+    assert [c["arguments_text"] for c in answered["tool_calls"]] == ['{"a":1,"b":2}']
     assert streamed["text"] == "Let me add." and streamed["reasoning"] == "add them"
     assert streamed["finish_reason"] == "tool_calls"
     assert streamed["usage"] == {"prompt_tokens": 12, "completion_tokens": 30, "total_tokens": 42}
