@@ -268,7 +268,7 @@ void RecordingProxy::Impl::Forward(const std::shared_ptr<Relay>& relay, const In
 }
 
 void RecordingProxy::Impl::Handle(const httplib::Request& original, httplib::Response& response) {
-  RestoreMethod(original);
+  RestoreRequest(original);
   const auto request = std::make_shared<const Incoming>(
       Incoming{original.method, original.path, original.target, original.headers, original.body});
   auto relay = std::make_shared<Relay>();
