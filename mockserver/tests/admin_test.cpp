@@ -139,9 +139,10 @@ TEST(AdminTest, UnknownAdminPathIs404) {
 TEST(AdminAccessTest, RequestsAddressedToAnotherHostAreRefused) {
   Server server;
   auto client = ClientOf(server);
-  for (const std::string& host : std::vector<std::string>{"evil.example:" + Port(server), "evil.example",
-                                 "127.0.0.1:" + std::to_string(server.port() == 1 ? 2 : 1),
-                                 "127.0.0.1.evil.example:" + Port(server), "[::1"}) {
+  for (const std::string& host :
+       std::vector<std::string>{"evil.example:" + Port(server), "evil.example",
+                                "127.0.0.1:" + std::to_string(server.port() == 1 ? 2 : 1),
+                                "127.0.0.1.evil.example:" + Port(server), "[::1"}) {
     const Refusal read = RefusalOf(client.Get("/__provkit/journal", {{"Host", host}}));
     EXPECT_EQ(read.status, 403) << host;
     EXPECT_EQ(read.code, "admin_host") << host;
@@ -161,8 +162,9 @@ TEST(AdminAccessTest, RequestsAddressedToAnotherHostAreRefused) {
 TEST(AdminAccessTest, RequestsAddressedToTheServerOrLoopbackNamesAreObeyed) {
   Server server;
   auto client = ClientOf(server);
-  for (const std::string& host : std::vector<std::string>{"127.0.0.1:" + Port(server), "localhost:" + Port(server),
-                                 "LocalHost:" + Port(server), "[::1]:" + Port(server)}) {
+  for (const std::string& host :
+       std::vector<std::string>{"127.0.0.1:" + Port(server), "localhost:" + Port(server),
+                                "LocalHost:" + Port(server), "[::1]:" + Port(server)}) {
     auto stats = client.Get("/__provkit/stats", {{"Host", host}});
     ASSERT_TRUE(stats) << host;
     EXPECT_EQ(stats->status, 200) << host << " " << stats->body;
@@ -172,9 +174,10 @@ TEST(AdminAccessTest, RequestsAddressedToTheServerOrLoopbackNamesAreObeyed) {
 TEST(AdminAccessTest, RequestsFromAnotherOriginAreRefused) {
   Server server;
   auto client = ClientOf(server);
-  for (const std::string& origin : std::vector<std::string>{"http://evil.example", "http://evil.example:" + Port(server), "null",
-        "https://127.0.0.1:" + Port(server), "http://127.0.0.1:1" + Port(server),
-        "http://localhost"}) {
+  for (const std::string& origin :
+       std::vector<std::string>{"http://evil.example", "http://evil.example:" + Port(server),
+                                "null", "https://127.0.0.1:" + Port(server),
+                                "http://127.0.0.1:1" + Port(server), "http://localhost"}) {
     const Refusal write = RefusalOf(
         client.Post("/__provkit/scenario", {{"Origin", origin}}, kHang, "application/json"));
     EXPECT_EQ(write.status, 403) << origin;
@@ -190,8 +193,8 @@ TEST(AdminAccessTest, RequestsFromAnotherOriginAreRefused) {
 TEST(AdminAccessTest, RequestsFromTheServersOwnOriginAreObeyed) {
   Server server;
   auto client = ClientOf(server);
-  for (const std::string& origin : std::vector<std::string>{server.url(), "http://localhost:" + Port(server),
-                                   "http://[::1]:" + Port(server)}) {
+  for (const std::string& origin : std::vector<std::string>{
+           server.url(), "http://localhost:" + Port(server), "http://[::1]:" + Port(server)}) {
     auto switched =
         client.Post("/__provkit/scenario", {{"Origin", origin}}, kHang, "application/json");
     ASSERT_TRUE(switched) << origin;
@@ -204,15 +207,16 @@ TEST(AdminAccessTest, RequestsFromTheServersOwnOriginAreObeyed) {
 TEST(AdminAccessTest, BodiesThatAreNotJsonAreRefused) {
   Server server;
   auto client = ClientOf(server);
-  for (const std::string& content_type : std::vector<std::string>{"text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x",
-        "application/jsonp", "text/json"}) {
+  for (const std::string& content_type : std::vector<std::string>{
+           "text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x",
+           "application/jsonp", "text/json"}) {
     const Refusal refusal =
         RefusalOf(client.Post("/__provkit/scenario", kHang, content_type.c_str()));
     EXPECT_EQ(refusal.status, 403) << content_type;
     EXPECT_EQ(refusal.code, "admin_content_type") << content_type;
-    EXPECT_THAT(refusal.message,
-                ::testing::HasSubstr("POST /__provkit/scenario with Content-Type '" +
-                                     content_type + "'"));
+    EXPECT_THAT(
+        refusal.message,
+        ::testing::HasSubstr("POST /__provkit/scenario with Content-Type '" + content_type + "'"));
     EXPECT_EQ(RefusalOf(client.Put("/__provkit/scenario", kHang, content_type.c_str())).status,
               403);
   }
@@ -220,8 +224,7 @@ TEST(AdminAccessTest, BodiesThatAreNotJsonAreRefused) {
   // client always sends one).
   EXPECT_EQ(server.scenario().kind, ScenarioKind::kHealthy);
 
-  auto with_charset =
-      client.Post("/__provkit/scenario", kHang, "Application/JSON; charset=utf-8");
+  auto with_charset = client.Post("/__provkit/scenario", kHang, "Application/JSON; charset=utf-8");
   ASSERT_TRUE(with_charset);
   EXPECT_EQ(with_charset->status, 200) << with_charset->body;
   EXPECT_EQ(server.scenario().kind, ScenarioKind::kHang);
@@ -240,11 +243,10 @@ TEST(AdminAccessTest, AGivenTokenIsRequiredOnLoopbackToo) {
   EXPECT_EQ(missing->get_header_value("WWW-Authenticate"), R"(Bearer realm="provkit admin")");
   EXPECT_EQ(RefusalOf(missing).code, "admin_token_missing");
   EXPECT_THAT(RefusalOf(missing).message, ::testing::HasSubstr("X-Provkit-Admin-Token"));
-  for (const httplib::Headers& wrong :
-       {httplib::Headers{{"Authorization", "Bearer tok-1234abcX"}},
-        httplib::Headers{{"Authorization", "Bearer tok-1234abc"}},
-        httplib::Headers{{"Authorization", token}},  // no scheme
-        httplib::Headers{{"X-Provkit-Admin-Token", "nope"}}}) {
+  for (const httplib::Headers& wrong : {httplib::Headers{{"Authorization", "Bearer tok-1234abcX"}},
+                                        httplib::Headers{{"Authorization", "Bearer tok-1234abc"}},
+                                        httplib::Headers{{"Authorization", token}},  // no scheme
+                                        httplib::Headers{{"X-Provkit-Admin-Token", "nope"}}}) {
     const Refusal refusal =
         RefusalOf(client.Post("/__provkit/scenario", wrong, kHang, "application/json"));
     EXPECT_EQ(refusal.status, 401) << wrong.begin()->second;
@@ -293,7 +295,8 @@ TEST(AdminAccessTest, BeyondLoopbackAdminIsDisabledWithoutATokenAndNeedsOneWithI
 }
 
 TEST(AdminAccessTest, ABadTokenOptionIsAConfigErrorThatDoesNotQuoteIt) {
-  for (const std::string& token : std::vector<std::string>{"has space", "line\nbreak", "tab\tbed", "caf\xc3\xa9"}) {
+  for (const std::string& token :
+       std::vector<std::string>{"has space", "line\nbreak", "tab\tbed", "caf\xc3\xa9"}) {
     ServerOptions options;
     options.admin_token = token;
     try {
@@ -307,8 +310,8 @@ TEST(AdminAccessTest, ABadTokenOptionIsAConfigErrorThatDoesNotQuoteIt) {
 }
 
 TEST(AdminAccessTest, LoopbackHostsAndOthers) {
-  for (const char* host : {"127.0.0.1", "127.1.2.3", "localhost", "LOCALHOST", "::1", "[::1]",
-                           "::ffff:127.0.0.1"}) {
+  for (const char* host :
+       {"127.0.0.1", "127.1.2.3", "localhost", "LOCALHOST", "::1", "[::1]", "::ffff:127.0.0.1"}) {
     EXPECT_TRUE(IsLoopbackHost(host)) << host;
   }
   for (const char* host : {"0.0.0.0", "::", "192.168.1.5", "10.0.0.1", "example.com",
@@ -325,9 +328,9 @@ TEST(AdminAccessTest, TheLlamaCppPreflightStillAnswersEveryOrigin) {
   options.profile = Profile::kLlamaCpp;
   Server server(options);
   auto client = ClientOf(server);
-  auto preflight = client.Options("/v1/chat/completions", {{"Origin", "http://evil.example"},
-                                                           {"Access-Control-Request-Method",
-                                                            "POST"}});
+  auto preflight = client.Options(
+      "/v1/chat/completions",
+      {{"Origin", "http://evil.example"}, {"Access-Control-Request-Method", "POST"}});
   ASSERT_TRUE(preflight);
   EXPECT_EQ(preflight->status, 200);
   EXPECT_EQ(preflight->get_header_value("Access-Control-Allow-Origin"), "http://evil.example");
@@ -401,18 +404,18 @@ TEST(AdminRedactionTest, ATokenPostedLaterIsRedactedFromTheAnswerAndEveryView) {
   Server server;
   auto client = ClientOf(server);
   const std::string later = "posted-later-key";
-  auto posted = client.Post("/__provkit/scenario",
-                            json{{"name", "auth"}, {"token", later}}.dump(), "application/json");
+  auto posted = client.Post("/__provkit/scenario", json{{"name", "auth"}, {"token", later}}.dump(),
+                            "application/json");
   ASSERT_TRUE(posted);
   ASSERT_EQ(posted->status, 200);
   EXPECT_EQ(json::parse(posted->body)["token"], "<redacted>");
   EXPECT_EQ(server.scenario().token, later);
   ASSERT_TRUE(client.Get("/v1/models", {{"X-Echo", later}}));
   // A short token is below what is searched for in text, but the scenario views never show it.
-  ASSERT_EQ(client.Post("/__provkit/scenario", R"({"name":"auth","token":"abc"})",
-                        "application/json")
-                ->status,
-            200);
+  ASSERT_EQ(
+      client.Post("/__provkit/scenario", R"({"name":"auth","token":"abc"})", "application/json")
+          ->status,
+      200);
   auto journal = client.Get("/__provkit/journal");
   ASSERT_TRUE(journal);
   EXPECT_THAT(journal->body, ::testing::Not(::testing::HasSubstr(later)));

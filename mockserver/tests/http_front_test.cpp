@@ -382,9 +382,8 @@ TEST(HttpFrontTest, FormAndOtherBodiesAreReadWholeWhateverTheirContentType) {
   Server server(options);
   auto client = ClientOf(server);
   const std::string form = "a=" + Repeat('x', 1024 * 1024) + "&b=2";
-  const std::string multipart =
-      "--XyZ\r\nContent-Disposition: form-data; name=\"f\"\r\n\r\n" + Repeat('m', 20000) +
-      "\r\n--XyZ--\r\n";
+  const std::string multipart = "--XyZ\r\nContent-Disposition: form-data; name=\"f\"\r\n\r\n" +
+                                Repeat('m', 20000) + "\r\n--XyZ--\r\n";
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"application/x-www-form-urlencoded", form},
       {"application/x-www-form-urlencoded; charset=utf-8", Repeat('q', 9000)},
@@ -407,9 +406,10 @@ TEST(HttpFrontTest, FormAndOtherBodiesAreReadWholeWhateverTheirContentType) {
   // A form sent with GET is read too, and the connection stays in step.
   RawConnection connection(server.port());
   ASSERT_TRUE(connection.connected());
-  const std::string get = "GET /health HTTP/1.1\r\nHost: x\r\nContent-Type: "
-                          "application/x-www-form-urlencoded\r\nContent-Length: 10000\r\n\r\n" +
-                          Repeat('g', 10000);
+  const std::string get =
+      "GET /health HTTP/1.1\r\nHost: x\r\nContent-Type: "
+      "application/x-www-form-urlencoded\r\nContent-Length: 10000\r\n\r\n" +
+      Repeat('g', 10000);
   for (int i = 0; i < 2; ++i) {
     ASSERT_TRUE(connection.Send(get));
     EXPECT_EQ(connection.ReadResponse(false), "HTTP/1.1 200 OK");
@@ -421,9 +421,8 @@ TEST(HttpFrontTest, BodiesOverTheLimitAnswer413WithAnErrorEnvelope) {
   options.max_request_bytes = 4096;
   Server server(options);
   auto client = ClientOf(server);
-  for (const char* content_type :
-       {"application/json", "application/x-www-form-urlencoded", "text/plain",
-        "multipart/form-data; boundary=XyZ"}) {
+  for (const char* content_type : {"application/json", "application/x-www-form-urlencoded",
+                                   "text/plain", "multipart/form-data; boundary=XyZ"}) {
     auto answer = client.Post("/v1/chat/completions", Repeat('b', 5000), content_type);
     ASSERT_TRUE(answer) << content_type;
     EXPECT_EQ(answer->status, 413) << content_type;
@@ -455,9 +454,9 @@ TEST(HttpFrontTest, AdminPostWithoutContentTypeIsRefused) {
   RawConnection connection(server.port());
   ASSERT_TRUE(connection.connected());
   const std::string body = R"({"name":"hang"})";
-  ASSERT_TRUE(connection.Send("POST /__provkit/scenario HTTP/1.1\r\nHost: 127.0.0.1:" +
-                              std::to_string(server.port()) + "\r\nContent-Length: " +
-                              std::to_string(body.size()) + "\r\n\r\n" + body));
+  ASSERT_TRUE(connection.Send(
+      "POST /__provkit/scenario HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(server.port()) +
+      "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body));
   std::string answer;
   EXPECT_EQ(connection.ReadResponse(false, &answer), "HTTP/1.1 403 Forbidden");
   EXPECT_NE(answer.find("POST /__provkit/scenario with no Content-Type"), std::string::npos)
