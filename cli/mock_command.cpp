@@ -2,7 +2,9 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -15,6 +17,7 @@
 #include "provkit/mockserver/config.hpp"
 #include "provkit/mockserver/server.hpp"
 #include "provkit/support/clip.hpp"
+#include "provkit/support/redact.hpp"
 
 namespace provkit::cli {
 namespace {
@@ -24,6 +27,9 @@ namespace mock = provkit::mock;
 constexpr char kDescription[] =
     "Runs the mock OpenAI-compatible server until SIGINT or SIGTERM. The first line\n"
     "on stdout is the server's URL; each request is logged on stderr as one line.";
+
+/// Where the admin token may come from besides --admin-token.
+constexpr char kAdminTokenVariable[] = "PROVKIT_ADMIN_TOKEN";
 
 /// Flags as given; unset ones leave the config file's or the default value.
 struct Flags {
@@ -43,6 +49,7 @@ struct Flags {
   std::optional<long long> threads;
   std::optional<long long> keep_alive_s;
   std::optional<long long> journal_size;
+  std::optional<std::string> admin_token;
   std::optional<std::string> replay;
   bool replay_strict = false;
   std::optional<double> replay_speed;
@@ -66,7 +73,11 @@ std::string Epilogue() {
   for (const mock::ProfileInfo& info : mock::Profiles()) row(info.name, info.summary);
   out +=
       "\nadmin endpoints: GET|DELETE /__provkit/journal, GET /__provkit/stats,\n"
-      "GET|POST /__provkit/{scenario,script,timing,profile,models}";
+      "GET|POST /__provkit/{scenario,script,timing,profile,models}. They answer requests\n"
+      "addressed to this server only (Host, Origin; POST bodies as application/json); on a\n"
+      "non-loopback --host they need the admin token (--admin-token, $PROVKIT_ADMIN_TOKEN, or\n"
+      "one generated and printed at start) as 'Authorization: Bearer T' or\n"
+      "'X-Provkit-Admin-Token: T'.";
   return out;
 }
 
@@ -136,6 +147,12 @@ support::FlagParser MakeParser(Flags& flags) {
             .value_name = "N",
             .help = "requests kept in the journal (default 10000)"},
            &flags.journal_size, 1LL, 10000000LL)
+      .String({.name = "admin-token",
+               .value_name = "T",
+               .help = "admin requests must carry T (default $PROVKIT_ADMIN_TOKEN; on a\n"
+                       "non-loopback --host without either, one is generated and printed)",
+               .non_empty = true},
+              &flags.admin_token)
       .Bool({.name = "quiet", .help = "do not log requests", .short_name = 'q'}, &flags.quiet)
       .Section("replay")
       .String({.name = "replay",
@@ -245,7 +262,75 @@ mock::ServerOptions OptionsOf(const Flags& flags) {
   return options;
 }
 
-void LogRequest(const mock::JournalEntry& entry) {
+/// Where the admin token came from, for messages that must not show it.
+enum class TokenSource { kNone, kFlag, kEnvironment, kGenerated };
+
+/// Sets options.admin_token from --admin-token, else $PROVKIT_ADMIN_TOKEN, else (on a
+/// non-loopback host only) a fresh random one.
+TokenSource ChooseAdminToken(const Flags& flags, mock::ServerOptions& options) {
+  if (flags.admin_token) {
+    options.admin_token = *flags.admin_token;
+    return TokenSource::kFlag;
+  }
+  if (const char* value = std::getenv(kAdminTokenVariable); value != nullptr && *value != '\0') {
+    options.admin_token = value;
+    return TokenSource::kEnvironment;
+  }
+  if (mock::IsLoopbackHost(options.host)) return TokenSource::kNone;
+  options.admin_token = mock::NewAdminToken();
+  return TokenSource::kGenerated;
+}
+
+/// Says what a non-loopback host means, and how admin requests authenticate. A token the user
+/// gave is named by its source, never shown; a generated one is shown once, as the only way
+/// to learn it.
+void PrintAdminNotice(const std::string& host, const std::string& token, TokenSource source) {
+  if (!mock::IsLoopbackHost(host)) {
+    std::fprintf(stderr,
+                 "provkit mock: warning: --host %s is not loopback: other machines can reach "
+                 "this server, its API answers whoever connects, and its admin endpoints "
+                 "(/__provkit/) need the admin token\n",
+                 support::ClipPrintable(host, 200).c_str());
+  }
+  switch (source) {
+    case TokenSource::kNone:
+      break;
+    case TokenSource::kFlag:
+    case TokenSource::kEnvironment:
+      std::fprintf(stderr,
+                   "provkit mock: admin requests need the token given by %s, as "
+                   "'Authorization: Bearer <token>' or 'X-Provkit-Admin-Token: <token>'\n",
+                   source == TokenSource::kFlag ? "--admin-token" : "$PROVKIT_ADMIN_TOKEN");
+      break;
+    case TokenSource::kGenerated:
+      std::fprintf(stderr,
+                   "provkit mock: admin token (generated, shown once; set --admin-token or "
+                   "$PROVKIT_ADMIN_TOKEN to choose one): %s\n",
+                   token.c_str());
+      break;
+  }
+}
+
+/// Keeps secrets out of the request log: the server's (the admin token and every auth
+/// scenario's token, posted ones included) once it exists, the configured ones until then.
+class LogRedactor {
+ public:
+  explicit LogRedactor(const mock::ServerOptions& options) {
+    configured_.Add(options.admin_token);
+    if (options.scenario.kind == mock::ScenarioKind::kAuth) configured_.Add(options.scenario.token);
+  }
+  void Attach(const mock::Server* server) { server_.store(server, std::memory_order_release); }
+  std::string Apply(std::string_view text) const {
+    const mock::Server* server = server_.load(std::memory_order_acquire);
+    return server != nullptr ? server->Redact(text) : configured_.ApplyKnown(text);
+  }
+
+ private:
+  support::Redactor configured_;
+  std::atomic<const mock::Server*> server_{nullptr};
+};
+
+void LogRequest(const mock::JournalEntry& entry, const LogRedactor& redactor) {
   const auto since_epoch =
       std::chrono::duration_cast<std::chrono::milliseconds>(entry.time.time_since_epoch()).count();
   const std::time_t seconds = static_cast<std::time_t>(since_epoch / 1000);
@@ -255,8 +340,8 @@ void LogRequest(const mock::JournalEntry& entry) {
                parts.tm_min, parts.tm_sec, static_cast<long long>(since_epoch % 1000),
                static_cast<unsigned long long>(entry.sequence),
                static_cast<unsigned long long>(entry.connection_id),
-               support::ClipPrintable(entry.method, 32).c_str(),
-               support::ClipPrintable(entry.path, 300).c_str(), entry.status,
+               support::ClipPrintable(redactor.Apply(entry.method), 32).c_str(),
+               support::ClipPrintable(redactor.Apply(entry.path), 300).c_str(), entry.status,
                entry.fault.empty() ? "" : " fault=", entry.fault.c_str());
 }
 
@@ -277,7 +362,16 @@ int MockCommand(int argc, char** argv) {
     std::fprintf(stderr, "provkit mock: %s\n", error.what());
     return kExitUsage;
   }
-  if (!flags.quiet) options.on_request = LogRequest;
+  const TokenSource token_source = ChooseAdminToken(flags, options);
+  // Declared before the server, so that it outlives every request the server logs.
+  LogRedactor redactor(options);
+  const std::string host = options.host;
+  const std::string generated = token_source == TokenSource::kGenerated ? options.admin_token : "";
+  if (!flags.quiet) {
+    options.on_request = [&redactor](const mock::JournalEntry& entry) {
+      LogRequest(entry, redactor);
+    };
+  }
 
   // Block the stop signals before the server starts its threads, so that only sigwait below sees
   // them.
@@ -290,8 +384,10 @@ int MockCommand(int argc, char** argv) {
     std::fprintf(stderr, "provkit mock: %s\n", error.what());
     return kExitUsage;
   }
+  redactor.Attach(&*server);
   std::printf("%s\n", server->url().c_str());
   std::fflush(stdout);
+  PrintAdminNotice(host, generated, token_source);
   if (!flags.quiet) {
     const mock::Scenario scenario = server->scenario();
     std::fprintf(stderr, "provkit mock: %s profile %s, scenario %s, base URL %s%s\n",

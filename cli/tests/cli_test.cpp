@@ -2,6 +2,8 @@
 // usage errors as one message and one usage line on stderr with exit 2.
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <httplib.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -14,6 +16,7 @@
 #include <fstream>
 #include <iterator>
 #include <optional>
+#include <regex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -201,7 +204,8 @@ TEST(Cli, HelpListsEveryFlagOfTheDocs) {
         "--quiet",
         "--replay",
         "--replay-strict",
-        "--replay-speed"}},
+        "--replay-speed",
+        "--admin-token"}},
       {"record",
        {"--upstream", "--out", "--host", "--port", "--server", "--situation", "--description",
         "--quiet"}},
@@ -469,6 +473,181 @@ bool Gone(pid_t pid) {
   const std::string stat = ReadFile("/proc/" + std::to_string(pid) + "/stat");
   const std::size_t paren = stat.rfind(')');
   return paren != std::string::npos && stat.size() > paren + 2 && stat[paren + 2] == 'Z';
+}
+
+/// `provkit mock args...` in the background with stdout and stderr on pipes, SIGTERMed and reaped
+/// by Stop() or the destructor (SIGKILL if it has not exited within 30 s).
+class MockProcess {
+ public:
+  explicit MockProcess(const std::vector<std::string>& args) {
+    int out[2] = {-1, -1};
+    int err[2] = {-1, -1};
+    if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) {
+      ADD_FAILURE() << "pipe: " << errno;
+      return;
+    }
+    std::vector<std::string> storage = {PROVKIT_CLI_PATH, "mock"};
+    storage.insert(storage.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (std::string& arg : storage) argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+    posix_spawn_file_actions_adddup2(&actions, err[1], 2);
+    const int spawned = posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    close(out[1]);
+    close(err[1]);
+    out_ = out[0];
+    err_ = err[0];
+    if (spawned != 0) {
+      ADD_FAILURE() << "cannot run provkit: error " << spawned;
+      pid_ = -1;
+    }
+  }
+  ~MockProcess() {
+    Stop();
+    if (out_ >= 0) close(out_);
+    if (err_ >= 0) close(err_);
+  }
+  MockProcess(const MockProcess&) = delete;
+  MockProcess& operator=(const MockProcess&) = delete;
+
+  /// The port of the URL on the first stdout line; 0 when none came within 10 s.
+  int Port() {
+    if (!ReadUntil(out_, out_text_, "\n")) return 0;
+    const std::size_t colon = out_text_.rfind(':');
+    return colon == std::string::npos ? 0 : std::atoi(out_text_.c_str() + colon + 1);
+  }
+  /// Waits (at most 10 s) until stderr holds `text`; stderr so far.
+  const std::string& ErrUntil(const std::string& text) {
+    ReadUntil(err_, err_text_, text);
+    return err_text_;
+  }
+  /// SIGTERM, then everything it wrote until it exited.
+  Outcome Stop() {
+    Outcome outcome;
+    if (pid_ <= 0) return outcome;
+    kill(pid_, SIGTERM);
+    ReadUntil(out_, out_text_, {});
+    ReadUntil(err_, err_text_, {});
+    int status = 0;
+    if (waitpid(pid_, &status, 0) == pid_ && WIFEXITED(status)) outcome.code = WEXITSTATUS(status);
+    pid_ = -1;
+    outcome.out = out_text_;
+    outcome.err = err_text_;
+    return outcome;
+  }
+
+ private:
+  /// Reads `fd` into `text` until it holds `until` (empty: until end of file), 30 s at most.
+  bool ReadUntil(int fd, std::string& text, const std::string& until) {
+    const auto deadline = std::chrono::steady_clock::now() +
+                          (until.empty() ? std::chrono::seconds(30) : std::chrono::seconds(10));
+    while (until.empty() || text.find(until) == std::string::npos) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      pollfd poll_fd{.fd = fd, .events = POLLIN, .revents = 0};
+      const int ready = left.count() > 0 ? poll(&poll_fd, 1, static_cast<int>(left.count())) : 0;
+      if (ready < 0 && errno == EINTR) continue;
+      if (ready <= 0) {
+        if (until.empty() && pid_ > 0) kill(pid_, SIGKILL);
+        return false;
+      }
+      char buffer[4096];
+      const ssize_t got = read(fd, buffer, sizeof buffer);
+      if (got < 0 && errno == EINTR) continue;
+      if (got <= 0) return until.empty();
+      text.append(buffer, static_cast<std::size_t>(got));
+    }
+    return true;
+  }
+
+  pid_t pid_ = -1;
+  int out_ = -1;
+  int err_ = -1;
+  std::string out_text_;
+  std::string err_text_;
+};
+
+/// The status of `method path` to 127.0.0.1:port with `headers`; -1 when it failed.
+int AdminStatus(int port, const std::string& path, const httplib::Headers& headers = {}) {
+  httplib::Client client("127.0.0.1", port);
+  client.set_connection_timeout(std::chrono::seconds(5));
+  client.set_read_timeout(std::chrono::seconds(10));
+  const httplib::Result result = client.Get(path, headers);
+  return result ? result->status : -1;
+}
+
+TEST(Cli, MockBeyondLoopbackWarnsAndPrintsTheGeneratedAdminTokenOnce) {
+  MockProcess mock({"--host", "0.0.0.0", "--port", "0", "--quiet"});
+  const int port = mock.Port();
+  ASSERT_GT(port, 0);
+  const std::string err = mock.ErrUntil("shown once");
+  std::smatch token;
+  ASSERT_TRUE(std::regex_search(err, token, std::regex("pkadm-[0-9a-f]{32}\n"))) << err;
+  const std::string admin_token = token.str().substr(0, token.str().size() - 1);
+  EXPECT_NE(err.find("warning: --host 0.0.0.0 is not loopback"), std::string::npos) << err;
+  EXPECT_EQ(AdminStatus(port, "/__provkit/stats"), 401);
+  EXPECT_EQ(AdminStatus(port, "/__provkit/stats", {{"Authorization", "Bearer pkadm-wrong"}}), 401);
+  EXPECT_EQ(AdminStatus(port, "/__provkit/stats", {{"Authorization", "Bearer " + admin_token}}),
+            200);
+  EXPECT_EQ(AdminStatus(port, "/health"), 200);
+  const Outcome run = mock.Stop();
+  EXPECT_EQ(run.code, 0) << run.err;
+  std::size_t shown = 0;
+  for (std::size_t at = 0; (at = run.err.find(admin_token, at)) != std::string::npos; ++at) ++shown;
+  EXPECT_EQ(shown, 1u) << run.err;
+  EXPECT_EQ(run.out.find(admin_token), std::string::npos) << run.out;
+}
+
+TEST(Cli, MockNeverEchoesAGivenAdminTokenAndKeepsItOutOfTheRequestLog) {
+  const std::string secret = "flag-admin-secret-0815";
+  MockProcess mock({"--host", "0.0.0.0", "--port", "0", "--admin-token", secret});
+  const int port = mock.Port();
+  ASSERT_GT(port, 0);
+  EXPECT_EQ(AdminStatus(port, "/__provkit/journal"), 401);
+  EXPECT_EQ(AdminStatus(port, "/__provkit/journal", {{"X-Provkit-Admin-Token", secret}}), 200);
+  EXPECT_EQ(AdminStatus(port, "/v1/" + secret + "/models"), 404);
+  const Outcome run = mock.Stop();
+  EXPECT_EQ(run.code, 0) << run.err;
+  EXPECT_NE(run.err.find("warning: --host 0.0.0.0 is not loopback"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("admin requests need the token given by --admin-token"), std::string::npos)
+      << run.err;
+  EXPECT_NE(run.err.find(" GET /v1/<redacted>/models -> 404"), std::string::npos) << run.err;
+  EXPECT_EQ(run.err.find(secret), std::string::npos) << run.err;
+  EXPECT_EQ(run.out.find(secret), std::string::npos) << run.out;
+}
+
+TEST(Cli, MockTakesTheAdminTokenFromTheEnvironmentOnLoopbackToo) {
+  const std::string secret = "env-admin-secret-4711";
+  setenv("PROVKIT_ADMIN_TOKEN", secret.c_str(), 1);
+  MockProcess mock({"--port", "0"});
+  unsetenv("PROVKIT_ADMIN_TOKEN");
+  const int port = mock.Port();
+  ASSERT_GT(port, 0);
+  EXPECT_EQ(AdminStatus(port, "/__provkit/stats"), 401);
+  EXPECT_EQ(AdminStatus(port, "/__provkit/stats", {{"Authorization", "Bearer " + secret}}), 200);
+  const Outcome run = mock.Stop();
+  EXPECT_EQ(run.err.find("warning"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("given by $PROVKIT_ADMIN_TOKEN"), std::string::npos) << run.err;
+  EXPECT_EQ(run.err.find(secret), std::string::npos) << run.err;
+  EXPECT_EQ(run.out.find(secret), std::string::npos) << run.out;
+}
+
+TEST(Cli, MockRequestLogEscapesControlCharacters) {
+  MockProcess mock({"--port", "0"});
+  const int port = mock.Port();
+  ASSERT_GT(port, 0);
+  // %1b decodes to ESC in the path: raw on a terminal it would start an escape sequence.
+  EXPECT_EQ(AdminStatus(port, "/x%1b[31mred%07%7f"), 404);
+  const Outcome run = mock.Stop();
+  EXPECT_NE(run.err.find(" GET /x\\x1b[31mred\\x07\\x7f -> 404"), std::string::npos) << run.err;
+  for (const char control : {'\x1b', '\x07', '\x7f'}) {
+    EXPECT_EQ(run.err.find(control), std::string::npos) << static_cast<int>(control);
+  }
 }
 
 TEST(Cli, ConformInterruptedKillsTheAdapterGroupAndWritesWhatWasJudged) {

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "readers.hpp"
+#include "redaction.hpp"
 
 namespace provkit::mock {
 namespace {
@@ -12,7 +13,9 @@ using nlohmann::json;
 
 constexpr std::string_view kAdminPrefix = "/__provkit/";
 
-void SetAdminJson(httplib::Response& response, int status, const json& value) {
+void SetAdminJson(httplib::Response& response, int status, json value,
+                  const support::Redactor& secrets) {
+  RedactStrings(value, secrets);
   response.status = status;
   // The journal holds request bytes as received; invalid UTF-8 is written as U+FFFD.
   response.set_content(value.dump(-1, ' ', false, json::error_handler_t::replace),
@@ -23,6 +26,21 @@ json ErrorJson(const std::string& message) {
   return {{"error", {{"message", message}, {"type", "invalid_request_error"}}}};
 }
 
+json RefusalJson(const AdminRefusal& refusal) {
+  return {{"error",
+           {{"message", refusal.message},
+            {"type", refusal.status == 401 ? "authentication_error" : "permission_error"},
+            {"code", refusal.code}}}};
+}
+
+/// The scenario as admin views show it: the token of an auth scenario is never shown, however
+/// short (the Redactor skips values under 4 bytes).
+json ScenarioView(const Scenario& scenario) {
+  json out = ToJson(scenario);
+  if (out.contains("token")) out["token"] = std::string(support::kRedacted);
+  return out;
+}
+
 }  // namespace
 
 bool IsAdminPath(std::string_view path) {
@@ -31,6 +49,16 @@ bool IsAdminPath(std::string_view path) {
 
 void HandleAdmin(AdminControls& controls, const httplib::Request& request,
                  httplib::Response& response) {
+  // Taken when answering: a POSTed scenario's token is a secret of the answer that shows it.
+  const auto answer = [&](int status, json value) {
+    SetAdminJson(response, status, std::move(value), controls.Secrets());
+  };
+  if (const std::optional<AdminRefusal> refusal = CheckAdminAccess(controls.Access(), request)) {
+    if (refusal->status == 401)
+      response.set_header("WWW-Authenticate", R"(Bearer realm="provkit admin")");
+    answer(refusal->status, RefusalJson(*refusal));
+    return;
+  }
   const std::string_view what = std::string_view(request.path).substr(kAdminPrefix.size());
   const bool get = request.method == "GET";
   const bool post = request.method == "POST";
@@ -38,38 +66,38 @@ void HandleAdmin(AdminControls& controls, const httplib::Request& request,
   try {
     if (what == "journal" && get) {
       json entries = json::array();
-      for (const JournalEntry& entry : controls.JournalSnapshot()) entries.push_back(ToJson(entry));
-      SetAdminJson(response, 200,
-                   {{"entries", std::move(entries)}, {"stats", ToJson(controls.Stats())}});
+      const support::Redactor secrets = controls.Secrets();
+      for (const JournalEntry& entry : controls.JournalSnapshot())
+        entries.push_back(ToJson(Redacted(entry, secrets)));
+      answer(200, {{"entries", std::move(entries)}, {"stats", ToJson(controls.Stats())}});
     } else if (what == "journal" && request.method == "DELETE") {
       controls.ResetJournal();
-      SetAdminJson(response, 200, {{"reset", true}});
+      answer(200, {{"reset", true}});
     } else if (what == "stats" && get) {
       json models = json::array();
       for (const Model& model : state.models()) models.push_back(model.id);
-      SetAdminJson(response, 200,
-                   {{"stats", ToJson(controls.Stats())},
-                    {"scenario", ToJson(state.scenario())},
-                    {"profile", ProfileName(state.profile())},
-                    {"timing", ToJson(state.timing())},
-                    {"models", std::move(models)},
-                    {"url", controls.Url()}});
+      answer(200, {{"stats", ToJson(controls.Stats())},
+                   {"scenario", ScenarioView(state.scenario())},
+                   {"profile", ProfileName(state.profile())},
+                   {"timing", ToJson(state.timing())},
+                   {"models", std::move(models)},
+                   {"url", controls.Url()}});
     } else if (what == "scenario" && (get || post)) {
-      if (post) state.SetScenario(ReadScenario(json::parse(request.body), ""));
-      SetAdminJson(response, 200, ToJson(state.scenario()));
+      if (post) controls.SetScenario(ReadScenario(json::parse(request.body), ""));
+      answer(200, ScenarioView(state.scenario()));
     } else if (what == "profile" && (get || post)) {
       if (post) {
         const json body = json::parse(request.body);
         state.SetProfile(
             ReadProfile(body.is_object() && body.contains("name") ? body["name"] : body, "/name"));
       }
-      SetAdminJson(response, 200, {{"name", ProfileName(state.profile())}});
+      answer(200, {{"name", ProfileName(state.profile())}});
     } else if (what == "script" && (get || post)) {
       if (post) state.SetScript(ReadScript(json::parse(request.body), ""));
-      SetAdminJson(response, 200, ToJson(state.script()));
+      answer(200, ToJson(state.script()));
     } else if (what == "timing" && (get || post)) {
       if (post) state.SetTiming(ReadTiming(json::parse(request.body), ""));
-      SetAdminJson(response, 200, ToJson(state.timing()));
+      answer(200, ToJson(state.timing()));
     } else if (what == "models" && (get || post)) {
       if (post) state.SetModels(ReadModels(json::parse(request.body), ""));
       json models = json::array();
@@ -77,15 +105,14 @@ void HandleAdmin(AdminControls& controls, const httplib::Request& request,
         models.push_back(
             {{"id", model.id}, {"status", model.status}, {"owned_by", model.owned_by}});
       }
-      SetAdminJson(response, 200, models);
+      answer(200, models);
     } else {
-      SetAdminJson(response, 404,
-                   ErrorJson("unknown admin endpoint " + request.method + " " + request.path));
+      answer(404, ErrorJson("unknown admin endpoint " + request.method + " " + request.path));
     }
   } catch (const json::parse_error& error) {
-    SetAdminJson(response, 400, ErrorJson(error.what()));
+    answer(400, ErrorJson(error.what()));
   } catch (const ConfigError& error) {
-    SetAdminJson(response, 400, ErrorJson(error.what()));
+    answer(400, ErrorJson(error.what()));
   }
 }
 

@@ -1,6 +1,7 @@
 // ServerOptions from JSON: the config file loader, with file, line and column in every error.
 #include "provkit/mockserver/config.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <fstream>
 #include <iterator>
@@ -201,6 +202,12 @@ void ValidateOptions(const ServerOptions& options) {
                       "/base_path");
   }
   if (options.threads == 0) throw ConfigError("threads must be at least 1", "/threads");
+  // A token is sent in a header: only characters a header value carries as they are. The error
+  // never quotes it.
+  if (!std::all_of(options.admin_token.begin(), options.admin_token.end(),
+                   [](char c) { return c > ' ' && c < 0x7F; })) {
+    throw ConfigError("admin_token must be printable ASCII without spaces", "/admin_token");
+  }
   if (options.journal_size == 0)
     throw ConfigError("journal_size must be at least 1", "/journal_size");
   if (options.keep_alive_timeout.count() < 1) {

@@ -52,11 +52,6 @@ bool KeptRequestHeader(std::string_view name) {
   return kKept.contains(Lower(name));
 }
 
-bool SecretHeader(std::string_view name) {
-  const std::string lower = Lower(name);
-  return lower == "authorization" || lower == "x-api-key" || lower == "api-key";
-}
-
 /// The secret of a key header: the token after "Bearer ", else the whole value.
 std::string SecretOf(const std::string& value) {
   if (value.size() > 7 && Lower(value.substr(0, 7)) == "bearer ") return value.substr(7);
@@ -268,7 +263,7 @@ void RecordingProxy::Impl::Forward(const std::shared_ptr<Relay>& relay, const In
 }
 
 void RecordingProxy::Impl::Handle(const httplib::Request& original, httplib::Response& response) {
-  RestoreMethod(original);
+  RestoreRequest(original);
   const auto request = std::make_shared<const Incoming>(
       Incoming{original.method, original.path, original.target, original.headers, original.body});
   auto relay = std::make_shared<Relay>();
@@ -417,7 +412,7 @@ Cassette RecordingProxy::Impl::cassette() const {
   std::vector<std::string> rejected;
   for (const RecordedExchange& exchange : cassette.exchanges) {
     for (const auto& [name, value] : exchange.request_headers) {
-      if (!SecretHeader(name)) continue;
+      if (!support::IsSecretHeader(name)) continue;
       const std::string secret = SecretOf(value);
       const bool health = exchange.path.size() >= 7 &&
                           exchange.path.compare(exchange.path.size() - 7, 7, "/health") == 0;
@@ -432,7 +427,7 @@ Cassette RecordingProxy::Impl::cassette() const {
   };
   for (RecordedExchange& exchange : cassette.exchanges) {
     for (auto& [name, value] : exchange.request_headers) {
-      if (!SecretHeader(name)) continue;
+      if (!support::IsSecretHeader(name)) continue;
       const std::string secret = SecretOf(value);
       if (!secret.empty())
         value = value.substr(0, value.size() - secret.size()) + placeholder(secret);

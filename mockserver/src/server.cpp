@@ -17,7 +17,9 @@
 #include "faults.hpp"
 #include "journal.hpp"
 #include "readers.hpp"
+#include "redaction.hpp"
 #include "replay.hpp"
+#include "responses.hpp"
 #include "routes.hpp"
 #include "sockets.hpp"
 #include "state.hpp"
@@ -67,6 +69,8 @@ class Server::Impl final : private AdminControls {
   const std::string& base_path() const { return options_.base_path; }
 
   ServerState& state() { return state_; }
+  void SetScenario(Scenario scenario) override;
+  std::string Redact(std::string_view text) const { return secrets_.Snapshot().ApplyKnown(text); }
   std::vector<JournalEntry> journal() const { return journal_.Snapshot(); }
   void ResetJournal() override;
   ServerStats stats() const;
@@ -79,6 +83,8 @@ class Server::Impl final : private AdminControls {
   ServerStats Stats() const override { return stats(); }
   std::string Url() const override { return url(); }
   ServerState& State() override { return state_; }
+  AdminPolicy Access() const override { return {options_.host, port_, options_.admin_token}; }
+  support::Redactor Secrets() const override { return secrets_.Snapshot(); }
 
   void ConfigureHttp();
   void Bind(int port);
@@ -86,10 +92,13 @@ class Server::Impl final : private AdminControls {
   void DelayedListen(std::chrono::milliseconds delay);
 
   void Handle(const httplib::Request& request, httplib::Response& response);
+  httplib::Server::HandlerResponse AnswerFrontError(const httplib::Request& request,
+                                                    httplib::Response& response);
   Outcome Answer(const httplib::Request& request, httplib::Response& response,
                  Connection* connection);
 
   ServerOptions options_;
+  SecretRegistry secrets_;
   Router router_;
   /// Asked, in order, before the route's handler.
   std::vector<std::shared_ptr<const Responder>> responders_;
@@ -116,6 +125,8 @@ Server::Impl::Impl(ServerOptions options)
       router_(DefaultRouter(options_.base_path)),
       state_(options_, stop_),
       journal_(options_.journal_size) {
+  secrets_.Add(options_.admin_token);
+  if (options_.scenario.kind == ScenarioKind::kAuth) secrets_.Add(options_.scenario.token);
   if (options_.replay) responders_.push_back(std::make_shared<ReplayResponder>(*options_.replay));
   ConfigureHttp();
   std::chrono::milliseconds delay = options_.listen_delay;
@@ -142,6 +153,10 @@ void Server::Impl::ConfigureHttp() {
   http_.set_payload_max_length(options_.max_request_bytes);
   http_.set_socket_options([](socket_t socket) { SetReuseAddress(socket); });
   ReadEveryBody(http_);
+  http_.set_error_handler(httplib::Server::HandlerWithResponse(
+      [this](const httplib::Request& request, httplib::Response& response) {
+        return AnswerFrontError(request, response);
+      }));
   const auto handler = [this](const httplib::Request& request, httplib::Response& response) {
     Handle(request, response);
   };
@@ -246,8 +261,29 @@ ServerStats Server::Impl::stats() const {
   return {connections_.opened(), connections_.open(), journal_.requests(), journal_.dropped()};
 }
 
+void Server::Impl::SetScenario(Scenario scenario) {
+  if (scenario.kind == ScenarioKind::kAuth) secrets_.Add(scenario.token);
+  state_.SetScenario(std::move(scenario));
+}
+
+httplib::Server::HandlerResponse Server::Impl::AnswerFrontError(const httplib::Request& request,
+                                                                httplib::Response& response) {
+  // cpp-httplib calls this for every answer of 400 or more, the handler's own included.
+  if (response.status != 413 || ReachedHandler())
+    return httplib::Server::HandlerResponse::Unhandled;
+  const std::string length = request.get_header_value("Content-Length");
+  const Body body =
+      ErrorAnswer(state_.profile(), 413,
+                  "request body " + (length.empty() ? std::string() : "of " + length + " bytes ") +
+                      "over the server's limit of " + std::to_string(options_.max_request_bytes) +
+                      " bytes (max_request_bytes)",
+                  "invalid_request_error");
+  response.set_content(body.text, body.content_type);
+  return httplib::Server::HandlerResponse::Handled;
+}
+
 void Server::Impl::Handle(const httplib::Request& request, httplib::Response& response) {
-  RestoreMethod(request);
+  RestoreRequest(request);
   if (IsAdminPath(request.path)) {
     HandleAdmin(*this, request, response);
     return;
@@ -340,7 +376,7 @@ bool Server::WaitUntilListening(std::chrono::milliseconds timeout) const {
   return impl_->WaitUntilListening(timeout);
 }
 void Server::Stop() { impl_->Stop(); }
-void Server::SetScenario(Scenario scenario) { impl_->state().SetScenario(std::move(scenario)); }
+void Server::SetScenario(Scenario scenario) { impl_->SetScenario(std::move(scenario)); }
 Scenario Server::scenario() const { return impl_->state().scenario(); }
 void Server::SetProfile(Profile profile) { impl_->state().SetProfile(profile); }
 Profile Server::profile() const { return impl_->state().profile(); }
@@ -350,6 +386,7 @@ StreamTiming Server::timing() const { return impl_->state().timing(); }
 void Server::SetModels(std::vector<Model> models) { impl_->state().SetModels(std::move(models)); }
 std::vector<Model> Server::models() const { return impl_->state().models(); }
 std::vector<JournalEntry> Server::journal() const { return impl_->journal(); }
+std::string Server::Redact(std::string_view text) const { return impl_->Redact(text); }
 void Server::ResetJournal() { impl_->ResetJournal(); }
 std::uint64_t Server::connections_opened() const { return impl_->connections().opened(); }
 std::uint64_t Server::connections_open() const { return impl_->connections().open(); }

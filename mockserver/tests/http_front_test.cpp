@@ -96,8 +96,8 @@ class RawConnection {
   }
 
   // Reads one response with a Content-Length body (none for HEAD); its status line, or empty
-  // when the connection closed or kAnswerBudget ran out first.
-  std::string ReadResponse(bool head) {
+  // when the connection closed or kAnswerBudget ran out first. The body goes to `body` if given.
+  std::string ReadResponse(bool head, std::string* body = nullptr) {
     const auto deadline = std::chrono::steady_clock::now() + kAnswerBudget;
     for (;;) {
       const std::size_t end = pending_.find("\r\n\r\n");
@@ -108,6 +108,7 @@ class RawConnection {
           length = std::stoul(pending_.substr(at + 16, pending_.find("\r\n", at) - at - 16));
         if (pending_.size() >= end + 4 + length) {
           std::string status = pending_.substr(0, pending_.find("\r\n"));
+          if (body != nullptr) *body = pending_.substr(end + 4, length);
           pending_.erase(0, end + 4 + length);
           return status;
         }
@@ -371,6 +372,96 @@ TEST(HttpFrontTest, OversizedGetBodyAnswers413) {
   ASSERT_FALSE(reply.timed_out);
   EXPECT_EQ(reply.status_line, "HTTP/1.1 413 Payload Too Large");
   ExpectServing(server);
+}
+
+// cpp-httplib parses form bodies itself: url-encoded ones over 8 KiB answered a bare 413, multipart
+// ones never reached the journal. Every content type is read whole, up to max_request_bytes.
+TEST(HttpFrontTest, FormAndOtherBodiesAreReadWholeWhateverTheirContentType) {
+  ServerOptions options;
+  options.journal_body_limit = 2 * 1024 * 1024;
+  Server server(options);
+  auto client = ClientOf(server);
+  const std::string form = "a=" + Repeat('x', 1024 * 1024) + "&b=2";
+  const std::string multipart = "--XyZ\r\nContent-Disposition: form-data; name=\"f\"\r\n\r\n" +
+                                Repeat('m', 20000) + "\r\n--XyZ--\r\n";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"application/x-www-form-urlencoded", form},
+      {"application/x-www-form-urlencoded; charset=utf-8", Repeat('q', 9000)},
+      {"multipart/form-data; boundary=XyZ", multipart},
+      {"multipart/form-data; boundary=none-in-the-body", "not multipart at all"},
+      {"text/plain", Repeat('t', 9000)},
+  };
+  for (const auto& [content_type, body] : cases) {
+    server.ResetJournal();
+    auto answer = client.Post("/v1/chat/completions", body, content_type.c_str());
+    ASSERT_TRUE(answer) << content_type;
+    EXPECT_EQ(answer->status, 400) << content_type << ": " << answer->body.substr(0, 200);
+    EXPECT_NE(answer->body.find("\"error\""), std::string::npos) << content_type;
+    const std::vector<JournalEntry> journal = server.journal();
+    ASSERT_EQ(journal.size(), 1u) << content_type;
+    EXPECT_EQ(journal[0].body, body) << content_type;
+    EXPECT_FALSE(journal[0].body_truncated);
+    EXPECT_EQ(journal[0].Header("Content-Type"), content_type);  // restored for handlers
+  }
+  // A form sent with GET is read too, and the connection stays in step.
+  RawConnection connection(server.port());
+  ASSERT_TRUE(connection.connected());
+  const std::string get =
+      "GET /health HTTP/1.1\r\nHost: x\r\nContent-Type: "
+      "application/x-www-form-urlencoded\r\nContent-Length: 10000\r\n\r\n" +
+      Repeat('g', 10000);
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(connection.Send(get));
+    EXPECT_EQ(connection.ReadResponse(false), "HTTP/1.1 200 OK");
+  }
+}
+
+TEST(HttpFrontTest, BodiesOverTheLimitAnswer413WithAnErrorEnvelope) {
+  ServerOptions options;
+  options.max_request_bytes = 4096;
+  Server server(options);
+  auto client = ClientOf(server);
+  for (const char* content_type : {"application/json", "application/x-www-form-urlencoded",
+                                   "text/plain", "multipart/form-data; boundary=XyZ"}) {
+    auto answer = client.Post("/v1/chat/completions", Repeat('b', 5000), content_type);
+    ASSERT_TRUE(answer) << content_type;
+    EXPECT_EQ(answer->status, 413) << content_type;
+    EXPECT_EQ(answer->get_header_value("Content-Type"), "application/json") << content_type;
+    const nlohmann::json body = nlohmann::json::parse(answer->body, nullptr, false);
+    ASSERT_TRUE(body.is_object()) << content_type << ": '" << answer->body << "'";
+    EXPECT_EQ(body["error"]["message"],
+              "request body of 5000 bytes over the server's limit of 4096 bytes "
+              "(max_request_bytes)")
+        << content_type;
+    EXPECT_EQ(body["error"]["type"], "invalid_request_error");
+  }
+  // At the limit: read and answered by the route.
+  auto at_limit = client.Post("/v1/chat/completions", Repeat('b', 4096), "text/plain");
+  ASSERT_TRUE(at_limit);
+  EXPECT_EQ(at_limit->status, 400);
+  // The envelope is the profile's: LM Studio's error is a string.
+  server.SetProfile(Profile::kLmStudio);
+  auto lmstudio = client.Post("/v1/chat/completions", Repeat('b', 5000), "application/json");
+  ASSERT_TRUE(lmstudio);
+  EXPECT_EQ(lmstudio->status, 413);
+  EXPECT_TRUE(nlohmann::json::parse(lmstudio->body)["error"].is_string()) << lmstudio->body;
+  server.SetProfile(Profile::kOpenAi);
+  ExpectServing(server);
+}
+
+TEST(HttpFrontTest, AdminPostWithoutContentTypeIsRefused) {
+  Server server;
+  RawConnection connection(server.port());
+  ASSERT_TRUE(connection.connected());
+  const std::string body = R"({"name":"hang"})";
+  ASSERT_TRUE(connection.Send(
+      "POST /__provkit/scenario HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(server.port()) +
+      "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body));
+  std::string answer;
+  EXPECT_EQ(connection.ReadResponse(false, &answer), "HTTP/1.1 403 Forbidden");
+  EXPECT_NE(answer.find("POST /__provkit/scenario with no Content-Type"), std::string::npos)
+      << answer;
+  EXPECT_EQ(server.scenario().kind, ScenarioKind::kHealthy);
 }
 
 }  // namespace

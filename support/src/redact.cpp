@@ -97,6 +97,26 @@ bool IsSecretName(std::string_view name) {
   return key == "token" || key.ends_with("_token");
 }
 
+bool IsSecretHeader(std::string_view name) {
+  for (const std::string_view header : {"authorization", "proxy-authorization", "x-api-key",
+                                        "api-key", "x-provkit-admin-token", "cookie"}) {
+    if (name.size() == header.size() && StartsWithNoCase(name, header)) return true;
+  }
+  return IsSecretName(name);
+}
+
+std::string RedactHeaderValue(std::string_view value) {
+  if (value.empty()) return {};
+  // "Scheme credentials" (RFC 9110 11.4): the scheme is a token, the credentials follow a space.
+  const std::size_t space = value.find(' ');
+  if (space != std::string_view::npos && space > 0 && space + 1 < value.size() &&
+      std::all_of(value.begin(), value.begin() + static_cast<std::ptrdiff_t>(space),
+                  [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; })) {
+    return std::string(value.substr(0, space + 1)) + std::string(kRedacted);
+  }
+  return std::string(kRedacted);
+}
+
 std::string RedactTokens(std::string_view text) {
   std::string out;
   out.reserve(text.size());
@@ -204,7 +224,7 @@ void Redactor::AddCommandLine(std::string_view command) {
   }
 }
 
-std::string Redactor::Apply(std::string_view text) const {
+std::string Redactor::ApplyKnown(std::string_view text) const {
   std::string out(text);
   for (const std::string& secret : secrets_) {
     std::size_t at = 0;
@@ -213,7 +233,11 @@ std::string Redactor::Apply(std::string_view text) const {
       at += kRedacted.size();
     }
   }
-  return RedactUrls(RedactTokens(out));
+  return out;
+}
+
+std::string Redactor::Apply(std::string_view text) const {
+  return RedactUrls(RedactTokens(ApplyKnown(text)));
 }
 
 }  // namespace provkit::support

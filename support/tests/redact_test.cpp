@@ -19,6 +19,25 @@ TEST(IsSecretName, NamesThatHoldSecretsAndNamesThatDoNot) {
   }
 }
 
+TEST(IsSecretHeader, CredentialHeadersInAnyCase) {
+  for (const char* name : {"Authorization", "proxy-authorization", "X-Api-Key", "api-key",
+                           "X-Provkit-Admin-Token", "Cookie", "X-Auth-Token"}) {
+    EXPECT_TRUE(IsSecretHeader(name)) << name;
+  }
+  for (const char* name : {"Content-Type", "Host", "Origin", "X-Api", "Accept", ""}) {
+    EXPECT_FALSE(IsSecretHeader(name)) << name;
+  }
+}
+
+TEST(RedactHeaderValue, KeepsTheSchemeOnly) {
+  EXPECT_EQ(RedactHeaderValue("Bearer sk-abcdefgh12"), "Bearer <redacted>");
+  EXPECT_EQ(RedactHeaderValue("Basic dXNlcjpwYXNz"), "Basic <redacted>");
+  EXPECT_EQ(RedactHeaderValue("bare-key-value"), "<redacted>");
+  EXPECT_EQ(RedactHeaderValue("Bearer"), "<redacted>");
+  EXPECT_EQ(RedactHeaderValue("sk-a b"), "<redacted>");
+  EXPECT_EQ(RedactHeaderValue(""), "");
+}
+
 TEST(RedactTokens, OpenAiKeysAndBearerValues) {
   EXPECT_EQ(RedactTokens("key sk-abcdefgh12 used"), "key <redacted> used");
   EXPECT_EQ(RedactTokens("sk-short stays"), "sk-short stays");
@@ -47,6 +66,15 @@ TEST(Redactor, ForgetsNothingItWasGiven) {
   redactor.Add("ab");  // too short to redact
   EXPECT_EQ(redactor.Apply("env: PROVKIT_API_KEY=my-key-value ab"),
             "env: PROVKIT_API_KEY=<redacted> ab");
+}
+
+TEST(Redactor, ApplyKnownReplacesOnlyWhatItWasGiven) {
+  Redactor redactor;
+  EXPECT_TRUE(redactor.empty());
+  redactor.Add("known-secret");
+  EXPECT_FALSE(redactor.empty());
+  EXPECT_EQ(redactor.ApplyKnown(R"({"a":"known-secret","b":"Bearer of news sk-abcdefgh12"})"),
+            R"({"a":"<redacted>","b":"Bearer of news sk-abcdefgh12"})");
 }
 
 TEST(Redactor, LearnsTheSecretsOfACommandLine) {

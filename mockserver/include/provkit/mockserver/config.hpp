@@ -98,11 +98,25 @@ struct ServerOptions {
   /// The `created` time stamp of listed models and completions (fixed, so answers are
   /// reproducible).
   std::int64_t created = 1700000000;
-  /// Sees every journalled request; the command logs with it.
+  /// Sees every journalled request, raw as journal() keeps it (secrets in clear); the command
+  /// logs with it, redacted through Server::Redact.
   RequestObserver on_request;
   /// Answer from recorded exchanges first (see ReplayOptions); unset: generated answers only.
   std::optional<ReplayOptions> replay;
+  /// When set, every admin request (/__provkit/...) must carry it as "Authorization: Bearer T" or
+  /// "X-Provkit-Admin-Token: T", else 401. Empty: none, which a loopback `host` allows; on any
+  /// other host the admin endpoints then answer 403 (see docs/mockserver.md, "Admin endpoints").
+  /// Printable ASCII without spaces; never shown by the server (redacted from every admin view).
+  std::string admin_token;
 };
+
+/// Whether `host` names the loopback interface: "localhost", 127.0.0.0/8, ::1 (bracketed or
+/// not), ::ffff:127.x.y.z. Anything else (0.0.0.0, ::, a LAN address, a host name) is reachable
+/// from other machines as far as the mock server knows. Thread-safe (pure).
+bool IsLoopbackHost(std::string_view host);
+
+/// A fresh random admin token ("pkadm-" and 32 hex digits, 128 bits from std::random_device).
+std::string NewAdminToken();
 
 /// Reads options from a config object; keys as in docs/mockserver.md. Keys left
 /// out keep the values of `defaults`. Throws ConfigError naming the offending

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "provkit/mockserver/config.hpp"
@@ -64,8 +65,14 @@ class Server {
   void SetModels(std::vector<Model> models);
   std::vector<Model> models() const;
 
-  /// A snapshot of the journal, oldest first (at most journal_size entries).
+  /// A snapshot of the journal, oldest first (at most journal_size entries). Raw: headers and
+  /// bodies as received, API keys included, for the judges that check them (clause R12 looks
+  /// for "Authorization: Bearer <key>"); GET /__provkit/journal serves it redacted.
   std::vector<JournalEntry> journal() const;
+  /// `text` with every secret this server knows replaced by "<redacted>": the admin token and the
+  /// token of every auth scenario it was given (at start or since; values of 4 bytes or more).
+  /// For logging journal entries, e.g. from ServerOptions::on_request.
+  std::string Redact(std::string_view text) const;
   /// Empties the journal and zeroes connections_opened and requests; connections_open stays exact.
   void ResetJournal();
   /// TCP connections accepted since start or ResetJournal. Exact: S5 is judged from it.

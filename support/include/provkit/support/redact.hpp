@@ -16,6 +16,15 @@ inline constexpr std::string_view kRedacted = "<redacted>";
 /// _token ("max_tokens" and "tokenizer" are not secrets).
 bool IsSecretName(std::string_view name);
 
+/// True for an HTTP header whose value is a credential, in any case: Authorization,
+/// Proxy-Authorization, X-Api-Key, Api-Key, X-Provkit-Admin-Token, Cookie, and any name
+/// IsSecretName holds (X-Auth-Token).
+bool IsSecretHeader(std::string_view name);
+
+/// A secret header's value as it may be shown: the authentication scheme kept when the value has
+/// one ("Bearer abc" -> "Bearer <redacted>"), else kRedacted; an empty value stays empty.
+std::string RedactHeaderValue(std::string_view value);
+
 /// `text` with each `sk-` token (8 or more word characters after "sk-", the OpenAI key form) and
 /// each word after "Bearer " replaced. Thread-safe (pure).
 std::string RedactTokens(std::string_view text);
@@ -40,6 +49,10 @@ class Redactor {
 
   /// `text` with every known secret (longest first), then tokens and URL credentials, replaced.
   std::string Apply(std::string_view text) const;
+  /// `text` with only the known secrets (longest first) replaced: for text that is data, such as
+  /// a request body, which the token and URL heuristics of Apply would alter.
+  std::string ApplyKnown(std::string_view text) const;
+  bool empty() const noexcept { return secrets_.empty(); }
 
  private:
   std::vector<std::string> secrets_;
