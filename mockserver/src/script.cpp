@@ -101,12 +101,13 @@ Rule ReadRule(ObjectReader& reader, std::size_t index) {
     rule.contains = contains->get<std::string>();
   }
   rule.last_role = RuleString(reader, index, "last_role");
-  if (rule.last_role && std::find(std::begin(kRoles), std::end(kRoles), *rule.last_role) ==
-                            std::end(kRoles)) {
-    throw ConfigError(RuleMessage(index, "last_role",
-                                  "expected \"user\", \"assistant\", \"tool\" or \"system\", not \"" +
-                                      *rule.last_role + "\""),
-                      reader.PointerOf("last_role"));
+  if (rule.last_role &&
+      std::find(std::begin(kRoles), std::end(kRoles), *rule.last_role) == std::end(kRoles)) {
+    throw ConfigError(
+        RuleMessage(index, "last_role",
+                    "expected \"user\", \"assistant\", \"tool\" or \"system\", not \"" +
+                        *rule.last_role + "\""),
+        reader.PointerOf("last_role"));
   }
   rule.tool = RuleString(reader, index, "tool");
   rule.called = RuleString(reader, index, "called");
@@ -116,11 +117,10 @@ Rule ReadRule(ObjectReader& reader, std::size_t index) {
     constexpr long long kMaxTurn = 1LL << 30;
     if (!turn->is_number_integer() || turn->get<long long>() < 0 ||
         turn->get<long long>() > kMaxTurn) {
-      throw ConfigError(
-          RuleMessage(index, "turn",
-                      "expected the number of user messages, an integer from 0 to " +
-                          std::to_string(kMaxTurn)),
-          reader.PointerOf("turn"));
+      throw ConfigError(RuleMessage(index, "turn",
+                                    "expected the number of user messages, an integer from 0 to " +
+                                        std::to_string(kMaxTurn)),
+                        reader.PointerOf("turn"));
     }
     rule.turn = turn->get<long long>();
   }
@@ -217,17 +217,15 @@ bool Rule::Matches(const Conversation& conversation) const {
         return t.role == "system" && t.text.find(*system_contains) != std::string::npos;
       }))
     return false;
-  if (turn && std::count_if(turns.begin(), turns.end(), [](const Turn& t) {
-                return t.role == "user";
-              }) != *turn)
+  if (turn && std::count_if(turns.begin(), turns.end(),
+                            [](const Turn& t) { return t.role == "user"; }) != *turn)
     return false;
   if (any_contains && std::none_of(turns.begin(), turns.end(), [&](const Turn& t) {
         return t.text.find(*any_contains) != std::string::npos;
       }))
     return false;
-  if (any_matches && std::none_of(turns.begin(), turns.end(), [&](const Turn& t) {
-        return any_matches->Search(t.text);
-      }))
+  if (any_matches && std::none_of(turns.begin(), turns.end(),
+                                  [&](const Turn& t) { return any_matches->Search(t.text); }))
     return false;
   return true;
 }

@@ -1,4 +1,5 @@
-// Tests the shipped agent-loop example config: the reference runtime runs a two-tool loop to its end.
+// Tests the shipped agent-loop example config: the reference runtime runs a two-tool loop to its
+// end.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -13,8 +14,8 @@
 namespace provkit::mock {
 namespace {
 
-using ::testing::ElementsAre;
 using nlohmann::json;
+using ::testing::ElementsAre;
 
 constexpr int kMaxTurns = 6;
 
@@ -35,10 +36,11 @@ provkit::Config ConfigFor(const Server& server) {
 provkit::Environment WeatherTools() {
   provkit::Environment environment;
   environment.instructions = "You answer weather questions with the tools.";
-  environment.tools = {{"get_weather", "The weather in a city, in Celsius.",
-                        json::parse(R"({"type":"object","properties":{"city":{"type":"string"}}})")},
-                       {"convert_units", "Converts a temperature.",
-                        json::parse(R"({"type":"object","properties":{"value":{"type":"number"}}})")}};
+  environment.tools = {
+      {"get_weather", "The weather in a city, in Celsius.",
+       json::parse(R"({"type":"object","properties":{"city":{"type":"string"}}})")},
+      {"convert_units", "Converts a temperature.",
+       json::parse(R"({"type":"object","properties":{"value":{"type":"number"}}})")}};
   return environment;
 }
 
@@ -94,8 +96,9 @@ TEST(AgentLoopTest, TheExampleLoopCallsBothToolsThenAnswers) {
   const LoopResult loop = RunLoop(session, "What is the weather in Paris, in Fahrenheit?", false);
   EXPECT_TRUE(loop.ended) << "no final answer within " << kMaxTurns << " turns";
   EXPECT_THAT(loop.calls, ElementsAre("get_weather", "convert_units"));
-  EXPECT_THAT(loop.call_arguments,
-              ElementsAre(R"({"city":"Paris"})", R"({"from":"celsius","to":"fahrenheit","value":18})"));
+  EXPECT_THAT(
+      loop.call_arguments,
+      ElementsAre(R"({"city":"Paris"})", R"({"from":"celsius","to":"fahrenheit","value":18})"));
   EXPECT_EQ(loop.final_text, "It is 18 °C (64.4 °F) in Paris.");
   EXPECT_EQ(loop.turns, 3);
 }

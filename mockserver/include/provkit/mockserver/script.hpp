@@ -3,8 +3,8 @@
 
 #include <chrono>
 #include <cstddef>
-#include <nlohmann/json_fwd.hpp>
 #include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <regex>
 #include <string>
