@@ -92,7 +92,19 @@ std::optional<Pattern> RulePattern(ObjectReader& reader, std::size_t index, std:
   }
 }
 
-Rule ReadRule(ObjectReader& reader, std::size_t index) {
+constexpr std::string_view kRuleKeys[] = {"reply",   "contains",     "last_role",       "tool",
+                                          "called",  "model",        "system_contains", "turn",
+                                          "matches", "any_contains", "any_matches"};
+
+Rule ReadRule(const nlohmann::json& value, ObjectReader& reader, std::size_t index) {
+  for (const auto& [key, unused] : value.items()) {
+    if (std::find(std::begin(kRuleKeys), std::end(kRuleKeys), key) != std::end(kRuleKeys)) continue;
+    std::string known;
+    for (std::string_view name : kRuleKeys)
+      known += (known.empty() ? "" : ", ") + std::string(name);
+    throw ConfigError(RuleMessage(index, key, "unknown key; a rule takes " + known),
+                      reader.PointerOf(key));
+  }
   Rule rule;
   if (const nlohmann::json* contains = reader.Find("contains")) {
     if (!contains->is_string())
@@ -159,8 +171,8 @@ Script ReadScript(const nlohmann::json& value, const std::string& pointer) {
     for (std::size_t i = 0; i < rules->size(); ++i) {
       const std::string rule_pointer = PointerJoin(reader.PointerOf("rules"), std::to_string(i));
       ObjectReader rule_reader((*rules)[i], rule_pointer);
-      Rule rule = ReadRule(rule_reader, i);
-      script.rules.push_back(std::move(rule));
+      script.rules.push_back(ReadRule((*rules)[i], rule_reader, i));
+      rule_reader.RejectUnknownKeys();
     }
   }
   reader.RejectUnknownKeys();
