@@ -171,6 +171,20 @@ TEST(RulesTest, APatternSeesTheFirstWindowOfALongMessageAndDoesNotOverflow) {
   EXPECT_TRUE(RuleFrom(R"({"matches":"a$","reply":"x"})").Matches(Question(accented)));
 }
 
+TEST(RulesTest, ARuleBuiltInCppMatchesLikeOneReadFromJson) {
+  Rule answer;
+  answer.tool = "get_weather";
+  answer.matches = Pattern("[Ww]eather");
+  answer.reply.text = "Sunny, 18 °C.";
+  EXPECT_TRUE(answer.Matches(ToolRound()));
+  answer.matches = Pattern("^Rome");
+  EXPECT_FALSE(answer.Matches(ToolRound()));
+  EXPECT_THROW(Pattern("a{2,1}"), std::regex_error);
+  Script script;
+  script.rules = {answer};
+  EXPECT_EQ(ToJson(ScriptFromJson(ToJson(script))), ToJson(script));
+}
+
 TEST(RulesTest, TheFirstMatchingRuleWinsThenTheSequenceThenTheEcho) {
   Server server;
   server.SetScript(ScriptFromJson(json::parse(R"({
