@@ -82,6 +82,13 @@ std::optional<std::string> RuleString(ObjectReader& reader, std::size_t index,
 std::optional<Pattern> RulePattern(ObjectReader& reader, std::size_t index, std::string_view key) {
   std::optional<std::string> source = RuleString(reader, index, key);
   if (!source) return std::nullopt;
+  if (source->size() > kMaxPatternBytes) {
+    throw ConfigError(
+        RuleMessage(index, key,
+                    "a regular expression may be at most " + std::to_string(kMaxPatternBytes) +
+                        " bytes long, not " + std::to_string(source->size())),
+        reader.PointerOf(key));
+  }
   try {
     return Pattern(std::move(*source));
   } catch (const std::regex_error& error) {
@@ -197,9 +204,11 @@ std::string Conversation::LastUserText() const {
   return {};
 }
 
-Pattern::Pattern(std::string source)
-    : source_(std::move(source)),
-      regex_(std::make_shared<const std::regex>(source_, std::regex::ECMAScript)) {}
+Pattern::Pattern(std::string source) : source_(std::move(source)) {
+  if (source_.size() > kMaxPatternBytes)
+    throw std::regex_error(std::regex_constants::error_complexity);
+  regex_ = std::make_shared<const std::regex>(source_, std::regex::ECMAScript);
+}
 
 bool Pattern::Search(std::string_view text) const {
   if (text.size() > kPatternWindow) {

@@ -276,7 +276,7 @@ TEST(RulesTest, ErrorsNameTheRuleIndexAndKey) {
     const char* pointer;
     const char* message;
   };
-  const Case cases[] = {
+  std::vector<Case> cases = {
       {R"([{"reply":"a"},{"matches":"(unclosed","reply":"b"}])", "/rules/1/matches",
        "rule 1 'matches': not a valid regular expression (ECMAScript)"},
       {R"([{"any_matches":"[z-a]","reply":"b"}])", "/rules/0/any_matches",
@@ -294,6 +294,14 @@ TEST(RulesTest, ErrorsNameTheRuleIndexAndKey) {
       {R"([{"tools":"get_weather","reply":"b"}])", "/rules/0/tools",
        "rule 0 'tools': unknown key; a rule takes reply, contains, last_role, tool, called"},
   };
+  const std::string deep = std::string(600, '(') + std::string(600, ')');
+  const std::string too_long = R"([{"matches":")" + deep + R"(","reply":"b"}])";
+  const Case long_case{too_long.c_str(), "/rules/0/matches",
+                       "rule 0 'matches': a regular expression may be at most 1024 bytes long, "
+                       "not 1200"};
+  EXPECT_THROW(Pattern{deep}, std::regex_error);
+  EXPECT_NO_THROW(Pattern(deep.substr(0, 500) + deep.substr(700)));
+  cases.push_back(long_case);
   for (const Case& test : cases) {
     SCOPED_TRACE(test.rules);
     const ConfigError error = ScriptError(std::string(R"({"rules":)") + test.rules + "}");

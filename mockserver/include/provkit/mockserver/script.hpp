@@ -60,11 +60,18 @@ struct Conversation {
   std::string LastUserText() const;
 };
 
+/// How much of a message a Pattern sees, in bytes.
+inline constexpr std::size_t kPatternWindow = 4096;
+/// The longest source a Pattern accepts, in bytes.
+inline constexpr std::size_t kMaxPatternBytes = 1024;
+
 /// A regular expression (std::regex, ECMAScript grammar), compiled once when made; copies share
 /// the compiled form. Immutable, so safe to search from several threads at once.
 class Pattern {
  public:
-  /// Throws std::regex_error when `source` is not a valid ECMAScript regular expression.
+  /// Throws std::regex_error when `source` is not a valid ECMAScript regular expression, or
+  /// (error_complexity) when it is longer than kMaxPatternBytes: compiling recurses per nesting
+  /// level, and a pattern may come from the admin API.
   explicit Pattern(std::string source);
 
   const std::string& source() const noexcept { return source_; }
@@ -79,9 +86,6 @@ class Pattern {
   std::string source_;
   std::shared_ptr<const std::regex> regex_;
 };
-
-/// How much of a message a Pattern sees, in bytes.
-inline constexpr std::size_t kPatternWindow = 4096;
 
 /// A scripted reply and when it applies: every condition that is set must hold (AND); a rule
 /// with no condition matches every request. "The last user message" is the text of the last
