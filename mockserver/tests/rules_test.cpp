@@ -268,6 +268,17 @@ TEST(RulesTest, EveryKeyRoundTripsThroughToJsonAndTheAdminApi) {
   auto served = client.Get("/__provkit/script");
   ASSERT_TRUE(served);
   EXPECT_EQ(json::parse(served->body)["rules"], script["rules"]);
+
+  // A bad rule is refused whole and the script served stays the one before.
+  auto refused = client.Post("/__provkit/script",
+                             R"({"rules":[{"reply":"a"},{"any_matches":"*","reply":"b"}]})",
+                             "application/json");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 400);
+  EXPECT_THAT(refused->body, HasSubstr("rule 1 'any_matches'"));
+  served = client.Get("/__provkit/script");
+  ASSERT_TRUE(served);
+  EXPECT_EQ(json::parse(served->body)["rules"], script["rules"]);
 }
 
 TEST(RulesTest, ErrorsNameTheRuleIndexAndKey) {
