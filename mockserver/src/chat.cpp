@@ -68,11 +68,14 @@ std::string StringField(const json& object, const char* key) {
   return value != object.end() && value->is_string() ? value->get<std::string>() : std::string();
 }
 
-/// The name of the tool that an earlier assistant turn called with id `call_id`, as a list of
-/// at most one name.
-std::vector<std::string> CalledTool(const json& messages, const std::string& call_id) {
+/// The name of the tool that the latest assistant turn before `messages[before]` called with id
+/// `call_id`, as a list of at most one name. Searching backwards matters: a server that numbers
+/// its calls per reply ("call_0") gives every round of an agent loop the same ids.
+std::vector<std::string> CalledTool(const json& messages, std::size_t before,
+                                    const std::string& call_id) {
   if (call_id.empty()) return {};
-  for (const json& message : messages) {
+  for (std::size_t i = std::min(before, messages.size()); i-- > 0;) {
+    const json& message = messages[i];
     const auto calls = message.is_object() ? message.find("tool_calls") : message.end();
     if (calls == message.end() || !calls->is_array()) continue;
     for (const json& call : *calls) {
@@ -107,7 +110,8 @@ ParsedChatRequest ReadChatRequest(const json& document, bool empty_messages_ok,
     parsed.error = std::string(missing_messages);
     return parsed;
   }
-  for (const json& message : *messages) {
+  for (std::size_t index = 0; index < messages->size(); ++index) {
+    const json& message = (*messages)[index];
     if (!message.is_object()) {
       parsed.error = "each message must be an object";
       return parsed;
@@ -129,7 +133,7 @@ ParsedChatRequest ReadChatRequest(const json& document, bool empty_messages_ok,
       if (std::string name = StringField(message, "name"); !name.empty()) {
         turn.tool_names.push_back(std::move(name));
       } else {
-        turn.tool_names = CalledTool(*messages, StringField(message, "tool_call_id"));
+        turn.tool_names = CalledTool(*messages, index, StringField(message, "tool_call_id"));
       }
     }
     request.conversation.turns.push_back(std::move(turn));

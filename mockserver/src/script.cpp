@@ -1,7 +1,10 @@
 // Scripts: the JSON form of replies, rules and stream timing.
 #include "provkit/mockserver/script.hpp"
 
+#include <algorithm>
+#include <iterator>
 #include <nlohmann/json.hpp>
+#include <utility>
 
 #include "json_util.hpp"
 #include "provkit/mockserver/config.hpp"
@@ -52,6 +55,111 @@ Reply ReadReply(const nlohmann::json& value, const std::string& pointer) {
   return reply;
 }
 
+namespace {
+
+constexpr std::string_view kRoles[] = {"user", "assistant", "tool", "system"};
+
+/// "rule <index> '<key>': " + `message`, the start of every rule error.
+std::string RuleMessage(std::size_t index, std::string_view key, std::string_view message) {
+  return "rule " + std::to_string(index) + " '" + std::string(key) + "': " + std::string(message);
+}
+
+/// The optional non-empty string at `key` of rule `index`.
+std::optional<std::string> RuleString(ObjectReader& reader, std::size_t index,
+                                      std::string_view key) {
+  const nlohmann::json* value = reader.Find(key);
+  if (value == nullptr) return std::nullopt;
+  if (!value->is_string())
+    throw ConfigError(RuleMessage(index, key, "expected a string"), reader.PointerOf(key));
+  std::string text = value->get<std::string>();
+  if (text.empty())
+    throw ConfigError(RuleMessage(index, key, "must not be empty (leave the key out to match any)"),
+                      reader.PointerOf(key));
+  return text;
+}
+
+/// The optional regular expression at `key` of rule `index`, compiled.
+std::optional<Pattern> RulePattern(ObjectReader& reader, std::size_t index, std::string_view key) {
+  std::optional<std::string> source = RuleString(reader, index, key);
+  if (!source) return std::nullopt;
+  if (source->size() > kMaxPatternBytes) {
+    throw ConfigError(
+        RuleMessage(index, key,
+                    "a regular expression may be at most " + std::to_string(kMaxPatternBytes) +
+                        " bytes long, not " + std::to_string(source->size())),
+        reader.PointerOf(key));
+  }
+  try {
+    return Pattern(std::move(*source));
+  } catch (const std::regex_error& error) {
+    throw ConfigError(
+        RuleMessage(index, key,
+                    std::string("not a valid regular expression (ECMAScript): ") + error.what()),
+        reader.PointerOf(key));
+  }
+}
+
+constexpr std::string_view kRuleKeys[] = {"reply",   "contains",     "last_role",       "tool",
+                                          "called",  "model",        "system_contains", "turn",
+                                          "matches", "any_contains", "any_matches"};
+
+Rule ReadRule(const nlohmann::json& value, ObjectReader& reader, std::size_t index) {
+  for (const auto& [key, unused] : value.items()) {
+    if (std::find(std::begin(kRuleKeys), std::end(kRuleKeys), key) != std::end(kRuleKeys)) continue;
+    std::string known;
+    for (std::string_view name : kRuleKeys)
+      known += (known.empty() ? "" : ", ") + std::string(name);
+    throw ConfigError(RuleMessage(index, key, "unknown key; a rule takes " + known),
+                      reader.PointerOf(key));
+  }
+  Rule rule;
+  if (const nlohmann::json* contains = reader.Find("contains")) {
+    if (!contains->is_string())
+      throw ConfigError(RuleMessage(index, "contains", "expected a string"),
+                        reader.PointerOf("contains"));
+    rule.contains = contains->get<std::string>();
+  }
+  rule.last_role = RuleString(reader, index, "last_role");
+  if (rule.last_role &&
+      std::find(std::begin(kRoles), std::end(kRoles), *rule.last_role) == std::end(kRoles)) {
+    throw ConfigError(
+        RuleMessage(index, "last_role",
+                    "expected \"user\", \"assistant\", \"tool\" or \"system\", not \"" +
+                        *rule.last_role + "\""),
+        reader.PointerOf("last_role"));
+  }
+  rule.tool = RuleString(reader, index, "tool");
+  rule.called = RuleString(reader, index, "called");
+  rule.model = RuleString(reader, index, "model");
+  rule.system_contains = RuleString(reader, index, "system_contains");
+  if (const nlohmann::json* turn = reader.Find("turn")) {
+    constexpr long long kMaxTurn = 1LL << 30;
+    if (!turn->is_number_integer() || turn->get<long long>() < 0 ||
+        turn->get<long long>() > kMaxTurn) {
+      throw ConfigError(RuleMessage(index, "turn",
+                                    "expected the number of user messages, an integer from 0 to " +
+                                        std::to_string(kMaxTurn)),
+                        reader.PointerOf("turn"));
+    }
+    rule.turn = turn->get<long long>();
+  }
+  rule.matches = RulePattern(reader, index, "matches");
+  rule.any_contains = RuleString(reader, index, "any_contains");
+  rule.any_matches = RulePattern(reader, index, "any_matches");
+  const nlohmann::json* reply = reader.Find("reply");
+  if (reply == nullptr)
+    throw ConfigError(RuleMessage(index, "reply", "a rule needs a reply"),
+                      reader.PointerOf("reply"));
+  rule.reply = ReadReply(*reply, reader.PointerOf("reply"));
+  return rule;
+}
+
+bool HasTool(const Turn& turn, const std::string& name) {
+  return std::find(turn.tool_names.begin(), turn.tool_names.end(), name) != turn.tool_names.end();
+}
+
+}  // namespace
+
 Script ReadScript(const nlohmann::json& value, const std::string& pointer) {
   ObjectReader reader(value, pointer);
   Script script;
@@ -70,14 +178,8 @@ Script ReadScript(const nlohmann::json& value, const std::string& pointer) {
     for (std::size_t i = 0; i < rules->size(); ++i) {
       const std::string rule_pointer = PointerJoin(reader.PointerOf("rules"), std::to_string(i));
       ObjectReader rule_reader((*rules)[i], rule_pointer);
-      Rule rule;
-      rule.contains = rule_reader.String("contains", "");
-      const nlohmann::json* reply = rule_reader.Find("reply");
-      if (reply == nullptr)
-        throw ConfigError("a rule needs a reply", rule_reader.PointerOf("reply"));
-      rule.reply = ReadReply(*reply, rule_reader.PointerOf("reply"));
+      script.rules.push_back(ReadRule((*rules)[i], rule_reader, i));
       rule_reader.RejectUnknownKeys();
-      script.rules.push_back(std::move(rule));
     }
   }
   reader.RejectUnknownKeys();
@@ -100,6 +202,53 @@ std::string Conversation::LastUserText() const {
     if (turn->role == "user") return turn->text;
   }
   return {};
+}
+
+Pattern::Pattern(std::string source) : source_(std::move(source)) {
+  if (source_.size() > kMaxPatternBytes)
+    throw std::regex_error(std::regex_constants::error_complexity);
+  regex_ = std::make_shared<const std::regex>(source_, std::regex::ECMAScript);
+}
+
+bool Pattern::Search(std::string_view text) const {
+  if (text.size() > kPatternWindow) {
+    std::size_t cut = kPatternWindow;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+    text = text.substr(0, cut);
+  }
+  return std::regex_search(text.begin(), text.end(), *regex_);
+}
+
+bool Rule::Matches(const Conversation& conversation) const {
+  const std::vector<Turn>& turns = conversation.turns;
+  if (!contains.empty() || matches) {
+    const std::string last_user = conversation.LastUserText();
+    if (last_user.find(contains) == std::string::npos) return false;
+    if (matches && !matches->Search(last_user)) return false;
+  }
+  if (last_role && (turns.empty() || turns.back().role != *last_role)) return false;
+  if (tool && (turns.empty() || turns.back().role != "tool" || !HasTool(turns.back(), *tool)))
+    return false;
+  if (called && std::none_of(turns.begin(), turns.end(), [&](const Turn& t) {
+        return t.role == "assistant" && HasTool(t, *called);
+      }))
+    return false;
+  if (model && conversation.model != *model) return false;
+  if (system_contains && std::none_of(turns.begin(), turns.end(), [&](const Turn& t) {
+        return t.role == "system" && t.text.find(*system_contains) != std::string::npos;
+      }))
+    return false;
+  if (turn && std::count_if(turns.begin(), turns.end(),
+                            [](const Turn& t) { return t.role == "user"; }) != *turn)
+    return false;
+  if (any_contains && std::none_of(turns.begin(), turns.end(), [&](const Turn& t) {
+        return t.text.find(*any_contains) != std::string::npos;
+      }))
+    return false;
+  if (any_matches && std::none_of(turns.begin(), turns.end(),
+                                  [&](const Turn& t) { return any_matches->Search(t.text); }))
+    return false;
+  return true;
 }
 
 Reply ReplyFromJson(const nlohmann::json& value) { return ReadReply(value, ""); }
@@ -129,8 +278,23 @@ nlohmann::json ToJson(const Script& script) {
   nlohmann::json sequence = nlohmann::json::array();
   for (const Reply& reply : script.sequence) sequence.push_back(ToJson(reply));
   nlohmann::json rules = nlohmann::json::array();
-  for (const Rule& rule : script.rules)
-    rules.push_back({{"contains", rule.contains}, {"reply", ToJson(rule.reply)}});
+  for (const Rule& rule : script.rules) {
+    nlohmann::json out = {{"contains", rule.contains}};
+    const auto put = [&out](const char* key, const std::optional<std::string>& value) {
+      if (value) out[key] = *value;
+    };
+    put("last_role", rule.last_role);
+    put("tool", rule.tool);
+    put("called", rule.called);
+    put("model", rule.model);
+    put("system_contains", rule.system_contains);
+    if (rule.turn) out["turn"] = *rule.turn;
+    if (rule.matches) out["matches"] = rule.matches->source();
+    put("any_contains", rule.any_contains);
+    if (rule.any_matches) out["any_matches"] = rule.any_matches->source();
+    out["reply"] = ToJson(rule.reply);
+    rules.push_back(std::move(out));
+  }
   return {{"sequence", std::move(sequence)}, {"rules", std::move(rules)}, {"loop", script.loop}};
 }
 

@@ -14,7 +14,7 @@ ServerState::ServerState(const ServerOptions& options, const StopSignal& stop)
       profile_(options.profile),
       timing_(options.timing),
       models_(std::make_shared<const std::vector<Model>>(options.models)),
-      script_(options.script) {}
+      script_(std::make_shared<const Script>(options.script)) {}
 
 void ServerState::EndScenarioWhenOver() {
   const Fault& fault = FaultFor(scenario_->kind);
@@ -65,13 +65,13 @@ Profile ServerState::profile() const {
 
 void ServerState::SetScript(Script script) {
   std::lock_guard lock(mutex_);
-  script_ = std::move(script);
+  script_ = std::make_shared<const Script>(std::move(script));
   script_next_ = 0;
 }
 
 Script ServerState::script() const {
   std::lock_guard lock(mutex_);
-  return script_;
+  return *script_;
 }
 
 void ServerState::SetTiming(StreamTiming timing) {
@@ -179,18 +179,23 @@ bool ServerState::WaitLoaded(const std::string& id) {
 }
 
 Reply ServerState::PickReply(const Conversation& conversation) {
-  const std::string last_user_text = conversation.LastUserText();
-  std::lock_guard lock(mutex_);
-  for (const Rule& rule : script_.rules) {
-    if (last_user_text.find(rule.contains) != std::string::npos) return rule.reply;
+  std::shared_ptr<const Script> script;
+  {
+    std::lock_guard lock(mutex_);
+    script = script_;
   }
-  if (script_next_ < script_.sequence.size()) {
-    Reply reply = script_.sequence[script_next_++];
-    if (script_.loop && script_next_ == script_.sequence.size()) script_next_ = 0;
+  for (const Rule& rule : script->rules) {
+    if (rule.Matches(conversation)) return rule.reply;
+  }
+  std::lock_guard lock(mutex_);
+  const Script& current = *script_;
+  if (script_next_ < current.sequence.size()) {
+    Reply reply = current.sequence[script_next_++];
+    if (current.loop && script_next_ == current.sequence.size()) script_next_ = 0;
     return reply;
   }
   Reply echo;
-  echo.text = last_user_text;
+  echo.text = conversation.LastUserText();
   return echo;
 }
 

@@ -85,7 +85,8 @@ class ServerState {
   StreamTiming timing_;
   std::shared_ptr<const std::vector<Model>> models_;
   std::shared_ptr<const std::string> listing_cache_;
-  Script script_;
+  /// Shared so that PickReply matches the rules outside the lock (a Pattern may be slow).
+  std::shared_ptr<const Script> script_;
   std::size_t script_next_ = 0;
   /// Router-mode loads in flight: model id -> when it is loaded.
   std::map<std::string, Clock::time_point> loads_;

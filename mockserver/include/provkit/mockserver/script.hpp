@@ -3,9 +3,12 @@
 
 #include <chrono>
 #include <cstddef>
+#include <memory>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
+#include <regex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace provkit::mock {
@@ -57,16 +60,67 @@ struct Conversation {
   std::string LastUserText() const;
 };
 
-/// A reply chosen by the last user message containing `contains`.
-struct Rule {
-  std::string contains;
-  Reply reply;
+/// How much of a message a Pattern sees, in bytes.
+inline constexpr std::size_t kPatternWindow = 4096;
+/// The longest source a Pattern accepts, in bytes.
+inline constexpr std::size_t kMaxPatternBytes = 1024;
+
+/// A regular expression (std::regex, ECMAScript grammar), compiled once when made; copies share
+/// the compiled form. Immutable, so safe to search from several threads at once.
+class Pattern {
+ public:
+  /// Throws std::regex_error when `source` is not a valid ECMAScript regular expression, or
+  /// (error_complexity) when it is longer than kMaxPatternBytes: compiling recurses per nesting
+  /// level, and a pattern may come from the admin API.
+  explicit Pattern(std::string source);
+
+  const std::string& source() const noexcept { return source_; }
+  /// True when the expression matches somewhere in the first kPatternWindow bytes of `text`
+  /// (cut at a UTF-8 boundary): std::regex backtracks recursively, so a longer text could take
+  /// quadratic time or overflow the stack of the thread answering the request.
+  bool Search(std::string_view text) const;
+
+  bool operator==(const Pattern& other) const { return source_ == other.source_; }
+
+ private:
+  std::string source_;
+  std::shared_ptr<const std::regex> regex_;
 };
 
-/// How chat requests are answered. For each request: the first rule whose
-/// `contains` occurs in the last user message wins; else the next reply of
-/// `sequence` (from the start again when `loop`); else the last user message is
-/// echoed back as the text.
+/// A scripted reply and when it applies: every condition that is set must hold (AND); a rule
+/// with no condition matches every request. "The last user message" is the text of the last
+/// turn whose role is "user" (empty when there is none), wherever it stands in the conversation.
+struct Rule {
+  /// A substring of the last user message; empty: any.
+  std::string contains;
+  Reply reply;
+  /// The role of the conversation's last turn: "user", "assistant", "tool" or "system".
+  std::optional<std::string> last_role;
+  /// The last turn is a tool result, of the tool with this name (Turn::tool_names).
+  std::optional<std::string> tool;
+  /// Some assistant turn of the conversation called the tool with this name.
+  std::optional<std::string> called;
+  /// The request named exactly this model.
+  std::optional<std::string> model;
+  /// A substring of some system turn.
+  std::optional<std::string> system_contains;
+  /// The conversation holds exactly this many user turns: 1 for the first question and every
+  /// tool round that follows it, 2 after the next user message, and so on.
+  std::optional<long long> turn;
+  /// Matches (Pattern::Search) the last user message.
+  std::optional<Pattern> matches;
+  /// A substring of some turn, of any role.
+  std::optional<std::string> any_contains;
+  /// Matches (Pattern::Search) some turn, of any role.
+  std::optional<Pattern> any_matches;
+
+  /// True when every condition that is set holds for `conversation`.
+  bool Matches(const Conversation& conversation) const;
+};
+
+/// How chat requests are answered. For each request: the first rule (in order) that
+/// Matches wins; else the next reply of `sequence` (from the start again when `loop`);
+/// else the last user message is echoed back as the text.
 struct Script {
   std::vector<Reply> sequence;
   std::vector<Rule> rules;
@@ -87,7 +141,10 @@ struct StreamTiming {
 /// `arguments` may be a JSON object (serialised) or a string (kept as is).
 /// Throws ConfigError naming the offending key on a wrong type or unknown key.
 Reply ReplyFromJson(const nlohmann::json& value);
-/// Reads {"sequence":[Reply...],"rules":[{"contains","reply"}...],"loop":bool}.
+/// Reads {"sequence":[Reply...],"rules":[Rule...],"loop":bool}; a rule is {"reply", and any of
+/// "contains","last_role","tool","called","model","system_contains","turn","matches",
+/// "any_contains","any_matches"}. Throws ConfigError naming the rule's key (its JSON pointer,
+/// e.g. /rules/2/matches) on a wrong type, an unknown key or role, or a bad regular expression.
 Script ScriptFromJson(const nlohmann::json& value);
 /// Reads {"chunk_chars","first_chunk_delay_ms","chunk_interval_ms"}; milliseconds may be
 /// fractional.
