@@ -6,6 +6,7 @@
 #include "chat_dialect.hpp"
 #include "models.hpp"
 #include "responses.hpp"
+#include "responses_dialect.hpp"
 
 namespace provkit::mock {
 namespace {
@@ -107,6 +108,7 @@ Router DefaultRouter(const std::string& base_path) {
   router.Add(router.parent() + "/health", {"GET", "HEAD"}, Endpoint::kHealth, HealthRoute());
   router.Add(router.base() + "/models", {"GET", "HEAD"}, Endpoint::kModels, ModelsRoute());
   router.AddDialect(std::make_shared<ChatCompletions>());
+  router.AddDialect(std::make_shared<Responses>());
   AddLlamaCppRoutes(router);
   return router;
 }
