@@ -57,8 +57,8 @@ void NamedEventSource::Emit(std::string_view type, const ordered& data) {
     pending_.push_back({head + text + "\n\n"});
     return;
   }
-  pending_.push_back({head + text.substr(0, at) + '"'});
-  pending_.push_back({{}, std::max<std::size_t>(pad_bytes_, 1)});
+  pending_.push_back({head + text.substr(0, at) + '"', 0, false});
+  pending_.push_back({{}, std::max<std::size_t>(pad_bytes_, 1), false});
   pending_.push_back({'"' + text.substr(at + kDumpedMarker.size()) + "\n\n"});
 }
 
@@ -71,11 +71,12 @@ EventSource::Step NamedEventSource::Next(std::string& out) {
     out.append(count, 'x');
     piece.pad -= count;
     if (piece.pad == 0) pending_.pop_front();
-  } else {
-    out += piece.text;
-    pending_.pop_front();
+    return Step::kPartial;
   }
-  return pending_.empty() ? Step::kEvent : Step::kPartial;
+  out += piece.text;
+  const bool ends_event = piece.ends_event;
+  pending_.pop_front();
+  return ends_event ? Step::kEvent : Step::kPartial;
 }
 
 }  // namespace provkit::mock

@@ -44,6 +44,8 @@ class NamedEventSource : public EventSource {
   /// Appends one event directly (an error event a fault inserts).
   static void AppendEvent(std::string& out, std::string_view type,
                           const nlohmann::ordered_json& data);
+  /// True when every queued event was sent.
+  bool Idle() const { return pending_.empty(); }
   bool huge() const { return huge_; }
   std::size_t pad_bytes() const { return pad_bytes_; }
   /// The largest piece of padding sent at once.
@@ -53,6 +55,7 @@ class NamedEventSource : public EventSource {
   struct Piece {
     std::string text;
     std::size_t pad = 0;  ///< Nonzero: this many bytes of padding instead of `text`.
+    bool ends_event = true;
   };
   std::deque<Piece> pending_;
   bool huge_ = false;

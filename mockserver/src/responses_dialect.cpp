@@ -212,8 +212,10 @@ class ResponsesEventSource final : public NamedEventSource {
     for (std::size_t i = 0; i < answer_.tool_calls.size(); ++i) items_.push_back({Item::kCall, i});
   }
 
+  /// The terminator is response.completed: an error fault comes before it.
   bool AtTerminator() const override {
-    return phase_ == Phase::kCompleted || phase_ == Phase::kEnd;
+    return Idle() && (phase_ == Phase::kCompleted || phase_ == Phase::kEnd ||
+                      (phase_ == Phase::kItems && item_ >= items_.size()));
   }
   bool PadContent(std::size_t bytes) override {
     NamedEventSource::PadContent(bytes);

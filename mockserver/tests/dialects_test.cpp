@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "provkit/mockserver/server.hpp"
 #include "test_support.hpp"
 
@@ -303,6 +305,18 @@ TEST(ResponsesTest, StreamErrorOnAPlainRequestAnswers500) {
   EXPECT_EQ(json::parse(response->body)["error"]["message"], "simulated failure");
 }
 
+TEST(ResponsesTest, StreamErrorLateInTheStreamComesBeforeCompleted) {
+  ServerOptions options = Scripted(testing::TextReply("ab"), 2);
+  options.scenario = Scenario::StreamError(100);
+  Server server(options);
+  auto client = ClientOf(server);
+  const auto events = NamedEvents(PostStream(client, kResponses, ResponsesBody("go", true)).body);
+  ASSERT_EQ(events.size(), 9u);
+  EXPECT_EQ(events[7].event, "response.output_item.done");
+  EXPECT_EQ(events[8].event, "error");
+  EXPECT_EQ(events[8].data["sequence_number"], 8);
+}
+
 TEST(ResponsesTest, MalformedStreamSendsOneBadEventAndNoDone) {
   ServerOptions options = Scripted(testing::TextReply("abcdefgh"), 2);
   options.scenario = Scenario::Malformed(MalformedVariant::kTruncated);
@@ -343,6 +357,302 @@ TEST(ResponsesTest, HugePadsAPlainResponse) {
   ASSERT_TRUE(response);
   const json body = json::parse(response->body);
   EXPECT_EQ(body["output"][0]["content"][0]["text"].get<std::string>().size(), 100u * 1024);
+}
+
+// --- Anthropic Messages ---
+
+constexpr char kMessages[] = "/v1/messages";
+
+json MessagesRequest(json content, bool stream = false, json extra = json::object()) {
+  json body = {{"model", "m1"},
+               {"max_tokens", 64},
+               {"messages", {{{"role", "user"}, {"content", std::move(content)}}}}};
+  if (stream) body["stream"] = true;
+  body.update(extra);
+  return body;
+}
+
+httplib::Headers AnthropicHeaders(const std::string& key = "") {
+  httplib::Headers headers{{"anthropic-version", "2023-06-01"}};
+  if (!key.empty()) headers.emplace("x-api-key", key);
+  return headers;
+}
+
+TEST(MessagesTest, AnswersAMessageObject) {
+  Server server(Scripted(testing::TextReply("hello there")));
+  auto client = ClientOf(server);
+  auto response = client.Post(kMessages, AnthropicHeaders(),
+                              MessagesRequest("say hi", false, {{"system", "be kind"}}).dump(),
+                              "application/json");
+  ASSERT_TRUE(response);
+  ASSERT_EQ(response->status, 200);
+  const json body = json::parse(response->body);
+  EXPECT_THAT(body["id"].get<std::string>(), ::testing::StartsWith("msg_"));
+  EXPECT_EQ(body["type"], "message");
+  EXPECT_EQ(body["role"], "assistant");
+  EXPECT_EQ(body["model"], "m1");
+  EXPECT_EQ(body["content"], json::parse(R"([{"type":"text","text":"hello there"}])"));
+  EXPECT_EQ(body["stop_reason"], "end_turn");
+  EXPECT_TRUE(body["stop_sequence"].is_null());
+  EXPECT_EQ(body["usage"], json::parse(R"({"input_tokens":4,"output_tokens":2})"));
+}
+
+TEST(MessagesTest, EchoesTheLastUserTextAndSkipsToolResults) {
+  ServerOptions options;
+  options.models = {"m1"};
+  Server server(options);
+  auto client = ClientOf(server);
+  json body = MessagesRequest("ignored");
+  body["messages"] = json::parse(R"([
+    {"role":"user","content":[{"type":"text","text":"what is"},{"type":"text","text":"the weather"}]},
+    {"role":"assistant","content":[{"type":"tool_use","id":"t1","name":"get_weather","input":{}}]},
+    {"role":"user","content":[{"type":"tool_result","tool_use_id":"t1","content":"rain"}]}])");
+  auto response = client.Post(kMessages, body.dump(), "application/json");
+  ASSERT_TRUE(response);
+  ASSERT_EQ(response->status, 200);
+  const json answer = json::parse(response->body);
+  EXPECT_EQ(answer["content"][0]["text"], "what is the weather");
+  EXPECT_EQ(answer["usage"]["input_tokens"], 5);  // 4 words + "rain"
+}
+
+TEST(MessagesTest, ToolCallsAreToolUseBlocks) {
+  Server server(Scripted(ToolReply()));
+  auto client = ClientOf(server);
+  auto response = client.Post(kMessages, MessagesRequest("weather?").dump(), "application/json");
+  ASSERT_TRUE(response);
+  const json body = json::parse(response->body);
+  ASSERT_EQ(body["content"].size(), 1u);
+  const json& block = body["content"][0];
+  EXPECT_EQ(block["type"], "tool_use");
+  EXPECT_THAT(block["id"].get<std::string>(), ::testing::StartsWith("toolu_"));
+  EXPECT_EQ(block["name"], "get_weather");
+  EXPECT_EQ(block["input"], json::parse(R"({"city":"Paris","unit":"c"})"));
+  EXPECT_EQ(body["stop_reason"], "tool_use");
+}
+
+TEST(MessagesTest, ThinkingBlocksOnlyWhenThinkingIsEnabled) {
+  Reply reply = testing::TextReply("answer");
+  reply.reasoning = "let me think";
+  ServerOptions options = Scripted(reply);
+  options.script.loop = true;
+  Server server(options);
+  auto client = ClientOf(server);
+  auto plain = client.Post(kMessages, MessagesRequest("q").dump(), "application/json");
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(json::parse(plain->body)["content"].size(), 1u);
+  auto thinking = client.Post(
+      kMessages,
+      MessagesRequest("q", false, {{"thinking", {{"type", "enabled"}, {"budget_tokens", 1024}}}})
+          .dump(),
+      "application/json");
+  ASSERT_TRUE(thinking);
+  const json content = json::parse(thinking->body)["content"];
+  ASSERT_EQ(content.size(), 2u);
+  EXPECT_EQ(content[0]["type"], "thinking");
+  EXPECT_EQ(content[0]["thinking"], "let me think");
+  EXPECT_FALSE(content[0]["signature"].get<std::string>().empty());
+  EXPECT_EQ(content[1]["text"], "answer");
+}
+
+TEST(MessagesTest, StreamSendsNamedEventsInTheApisOrder) {
+  Server server(Scripted(testing::TextReply("abcdefgh"), 4));
+  auto client = ClientOf(server);
+  const auto result = PostStream(client, kMessages, MessagesRequest("go", true).dump());
+  ASSERT_EQ(result.error, httplib::Error::Success);
+  EXPECT_EQ(result.content_type, "text/event-stream");
+  const auto events = NamedEvents(result.body);
+  EXPECT_THAT(Names(events), ElementsAre("message_start", "content_block_start", "ping",
+                                         "content_block_delta", "content_block_delta",
+                                         "content_block_stop", "message_delta", "message_stop"));
+  for (const NamedEvent& event : events) EXPECT_EQ(event.data["type"], event.event);
+  const json& message = events[0].data["message"];
+  EXPECT_EQ(message["content"], json::array());
+  EXPECT_TRUE(message["stop_reason"].is_null());
+  EXPECT_EQ(events[1].data, json::parse(R"({"type":"content_block_start","index":0,
+      "content_block":{"type":"text","text":""}})"));
+  EXPECT_EQ(events[3].data, json::parse(R"({"type":"content_block_delta","index":0,
+      "delta":{"type":"text_delta","text":"abcd"}})"));
+  EXPECT_EQ(events[4].data["delta"]["text"], "efgh");
+  EXPECT_EQ(events[6].data, json::parse(R"({"type":"message_delta",
+      "delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":1}})"));
+  EXPECT_EQ(result.body.find("[DONE]"), std::string::npos);
+}
+
+TEST(MessagesTest, StreamedToolInputAssemblesToTheScriptedArguments) {
+  Reply reply = ToolReply();
+  reply.text = "checking";
+  reply.reasoning = "need weather";
+  Server server(Scripted(reply, 6));
+  auto client = ClientOf(server);
+  const auto events = NamedEvents(
+      PostStream(client, kMessages,
+                 MessagesRequest("w", true, {{"thinking", {{"type", "enabled"}}}}).dump())
+          .body);
+  std::vector<std::string> expected = {
+      "message_start",       "content_block_start", "ping",
+      "content_block_delta", "content_block_delta", "content_block_delta",
+      "content_block_stop",  "content_block_start", "content_block_delta",
+      "content_block_delta", "content_block_stop",  "content_block_start"};
+  for (int i = 0; i < 5; ++i) expected.push_back("content_block_delta");
+  for (const char* name : {"content_block_stop", "message_delta", "message_stop"})
+    expected.push_back(name);
+  EXPECT_THAT(Names(events), ElementsAreArray(expected));
+  std::map<int, json> blocks;
+  for (const NamedEvent& event : events) {
+    if (event.event == "content_block_start")
+      blocks[event.data["index"]] = event.data["content_block"];
+    if (event.event != "content_block_delta") continue;
+    json& block = blocks[event.data["index"]];
+    const json& delta = event.data["delta"];
+    if (delta["type"] == "thinking_delta")
+      block["thinking"] =
+          block["thinking"].get<std::string>() + delta["thinking"].get<std::string>();
+    if (delta["type"] == "signature_delta") block["signature"] = delta["signature"];
+    if (delta["type"] == "text_delta")
+      block["text"] = block["text"].get<std::string>() + delta["text"].get<std::string>();
+    if (delta["type"] == "input_json_delta")
+      block["partial"] = block.value("partial", "") + delta["partial_json"].get<std::string>();
+  }
+  EXPECT_EQ(blocks[0]["type"], "thinking");
+  EXPECT_EQ(blocks[0]["thinking"], "need weather");
+  EXPECT_FALSE(blocks[0]["signature"].get<std::string>().empty());
+  EXPECT_EQ(blocks[1]["text"], "checking");
+  EXPECT_EQ(blocks[2]["type"], "tool_use");
+  EXPECT_EQ(blocks[2]["name"], "get_weather");
+  EXPECT_EQ(blocks[2]["input"], json::object());
+  EXPECT_EQ(blocks[2]["partial"], R"({"city":"Paris","unit":"c"})");
+  EXPECT_EQ(events[events.size() - 2].data["delta"]["stop_reason"], "tool_use");
+}
+
+TEST(MessagesTest, MissingMaxTokensIsAnInvalidRequestError) {
+  Server server(Scripted(testing::TextReply("x")));
+  auto client = ClientOf(server);
+  json body = MessagesRequest("hi");
+  body.erase("max_tokens");
+  auto response = client.Post(kMessages, body.dump(), "application/json");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 400);
+  EXPECT_EQ(json::parse(response->body), json::parse(R"({"type":"error","error":{
+      "type":"invalid_request_error","message":"max_tokens: Field required"}})"));
+}
+
+TEST(MessagesTest, UnknownModelIsANotFoundErrorInAnthropicsShape) {
+  Server server(Scripted(testing::TextReply("x")));
+  auto client = ClientOf(server);
+  auto response = client.Post(kMessages, MessagesRequest("hi", false, {{"model", "nope"}}).dump(),
+                              "application/json");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 404);
+  const json body = json::parse(response->body);
+  EXPECT_EQ(body["type"], "error");
+  EXPECT_EQ(body["error"]["type"], "not_found_error");
+  EXPECT_THAT(body["error"]["message"].get<std::string>(), ::testing::HasSubstr("nope"));
+}
+
+TEST(MessagesTest, AuthAcceptsXApiKeyAndRefusesInAnthropicsShape) {
+  ServerOptions options = Scripted(testing::TextReply("x"));
+  options.scenario = Scenario::Auth("sesame");
+  Server server(options);
+  auto client = ClientOf(server);
+  const std::string body = MessagesRequest("hi").dump();
+  auto missing = client.Post(kMessages, AnthropicHeaders(), body, "application/json");
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->status, 401);
+  EXPECT_EQ(json::parse(missing->body)["error"]["type"], "authentication_error");
+  auto wrong = client.Post(kMessages, AnthropicHeaders("open"), body, "application/json");
+  ASSERT_TRUE(wrong);
+  EXPECT_EQ(wrong->status, 401);
+  auto right = client.Post(kMessages, AnthropicHeaders("sesame"), body, "application/json");
+  ASSERT_TRUE(right);
+  EXPECT_EQ(right->status, 200);
+  // Chat Completions still takes only the bearer token on the openai profile.
+  auto chat = client.Post("/v1/chat/completions", AnthropicHeaders("sesame"),
+                          testing::ChatBody("m1", "hi"), "application/json");
+  ASSERT_TRUE(chat);
+  EXPECT_EQ(chat->status, 401);
+}
+
+TEST(MessagesTest, LoadingIsAnOverloadedErrorInAnthropicsShape) {
+  ServerOptions options = Scripted(testing::TextReply("x"));
+  options.scenario = Scenario::Loading(5);
+  Server server(options);
+  auto client = ClientOf(server);
+  auto response = client.Post(kMessages, MessagesRequest("hi").dump(), "application/json");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 503);
+  EXPECT_EQ(json::parse(response->body)["error"]["type"], "overloaded_error");
+}
+
+TEST(MessagesTest, StreamDropCutsTheStreamAfterNEvents) {
+  ServerOptions options = Scripted(testing::TextReply("abcdefgh"), 2);
+  options.scenario = Scenario::StreamDrop(4);
+  Server server(options);
+  auto client = ClientOf(server);
+  const auto result = PostStream(client, kMessages, MessagesRequest("go", true).dump());
+  EXPECT_THAT(Names(NamedEvents(result.body)),
+              ElementsAre("message_start", "content_block_start", "ping", "content_block_delta"));
+  EXPECT_EQ(server.journal().back().fault, "stream-drop");
+}
+
+TEST(MessagesTest, StreamErrorIsAnOverloadedErrorEvent) {
+  ServerOptions options = Scripted(testing::TextReply("abcdefgh"), 2);
+  options.scenario = Scenario::StreamError(3);
+  Server server(options);
+  auto client = ClientOf(server);
+  const auto result = PostStream(client, kMessages, MessagesRequest("go", true).dump());
+  const auto events = NamedEvents(result.body);
+  EXPECT_THAT(Names(events), ElementsAre("message_start", "content_block_start", "ping", "error"));
+  EXPECT_EQ(events.back().data, json::parse(R"({"type":"error",
+      "error":{"type":"overloaded_error","message":"simulated failure"}})"));
+}
+
+TEST(MessagesTest, StreamErrorLateInTheStreamComesBeforeMessageDelta) {
+  ServerOptions options = Scripted(testing::TextReply("ab"), 2);
+  options.scenario = Scenario::StreamError(100);
+  Server server(options);
+  auto client = ClientOf(server);
+  const auto events =
+      NamedEvents(PostStream(client, kMessages, MessagesRequest("go", true).dump()).body);
+  EXPECT_THAT(Names(events), ElementsAre("message_start", "content_block_start", "ping",
+                                         "content_block_delta", "content_block_stop", "error"));
+}
+
+TEST(MessagesTest, HugePadsTheTextBlock) {
+  ServerOptions options = Scripted(ToolReply());
+  options.scenario = Scenario::Huge(150 * 1024);
+  Server server(options);
+  auto client = ClientOf(server);
+  const auto events =
+      NamedEvents(PostStream(client, kMessages, MessagesRequest("go", true).dump()).body);
+  std::size_t streamed = 0;
+  for (const NamedEvent& event : events) {
+    if (event.event == "content_block_delta" && event.data["delta"]["type"] == "text_delta")
+      streamed += event.data["delta"]["text"].get<std::string>().size();
+  }
+  EXPECT_EQ(streamed, 150u * 1024);
+  auto plain = client.Post(kMessages, MessagesRequest("go").dump(), "application/json");
+  ASSERT_TRUE(plain);
+  const json body = json::parse(plain->body);
+  EXPECT_EQ(body["content"][0]["text"].get<std::string>().size(), 150u * 1024);
+}
+
+// --- GET /models in Anthropic's shape ---
+
+TEST(AnthropicModelsTest, ListingFollowsTheAnthropicVersionHeader) {
+  ServerOptions options;
+  options.models = {"m1", "m2"};
+  Server server(options);
+  auto client = ClientOf(server);
+  auto anthropic = client.Get("/v1/models", AnthropicHeaders());
+  ASSERT_TRUE(anthropic);
+  ASSERT_EQ(anthropic->status, 200);
+  EXPECT_EQ(json::parse(anthropic->body), json::parse(R"({"data":[
+      {"type":"model","id":"m1","display_name":"m1","created_at":"2023-11-14T22:13:20.000000Z"},
+      {"type":"model","id":"m2","display_name":"m2","created_at":"2023-11-14T22:13:20.000000Z"}],
+      "has_more":false,"first_id":"m1","last_id":"m2"})"));
+  auto openai = client.Get("/v1/models");
+  ASSERT_TRUE(openai);
+  EXPECT_EQ(json::parse(openai->body)["object"], "list");
 }
 
 }  // namespace
