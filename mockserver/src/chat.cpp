@@ -116,7 +116,8 @@ ParsedChatRequest ReadChatRequest(const json& document, bool empty_messages_ok,
     turn.role = StringField(message, "role");
     turn.text = message.contains("content") ? ContentText(message["content"]) : std::string();
     request.prompt_words += CountWords(turn.text);
-    if (const auto calls = message.find("tool_calls"); calls != message.end() && calls->is_array()) {
+    if (const auto calls = message.find("tool_calls");
+        calls != message.end() && calls->is_array()) {
       for (const json& call : *calls) {
         const auto function = call.is_object() ? call.find("function") : call.end();
         if (function != call.end() && function->is_object()) {

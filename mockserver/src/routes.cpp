@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "chat_dialect.hpp"
+#include "completions_dialect.hpp"
 #include "messages_dialect.hpp"
 #include "models.hpp"
 #include "responses.hpp"
@@ -116,6 +117,8 @@ Router DefaultRouter(const std::string& base_path) {
   router.AddDialect(std::make_shared<ChatCompletions>());
   router.AddDialect(std::make_shared<Responses>());
   router.AddDialect(std::make_shared<Messages>());
+  router.AddDialect(std::make_shared<Completions>());
+  router.AddDialect(std::make_shared<Embeddings>());
   AddLlamaCppRoutes(router);
   return router;
 }

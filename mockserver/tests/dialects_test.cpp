@@ -636,6 +636,165 @@ TEST(MessagesTest, HugePadsTheTextBlock) {
   EXPECT_EQ(body["content"][0]["text"].get<std::string>().size(), 150u * 1024);
 }
 
+// --- legacy Completions ---
+
+constexpr char kCompletions[] = "/v1/completions";
+
+std::string CompletionBody(json prompt, bool stream = false) {
+  json body = {{"model", "m1"}, {"prompt", std::move(prompt)}, {"max_tokens", 16}};
+  if (stream) body["stream"] = true;
+  return body.dump();
+}
+
+TEST(CompletionsTest, AnswersATextCompletion) {
+  Server server(Scripted(testing::TextReply("once upon a time")));
+  auto client = ClientOf(server);
+  auto response = client.Post(kCompletions, CompletionBody("tell me"), "application/json");
+  ASSERT_TRUE(response);
+  ASSERT_EQ(response->status, 200);
+  const json body = json::parse(response->body);
+  EXPECT_THAT(body["id"].get<std::string>(), ::testing::StartsWith("cmpl-"));
+  EXPECT_EQ(body["object"], "text_completion");
+  EXPECT_EQ(body["model"], "m1");
+  EXPECT_EQ(body["choices"], json::parse(R"([{"text":"once upon a time","index":0,
+      "logprobs":null,"finish_reason":"stop"}])"));
+  EXPECT_EQ(body["usage"], json::parse(R"({"prompt_tokens":2,"completion_tokens":4,
+      "total_tokens":6})"));
+}
+
+TEST(CompletionsTest, EchoesThePrompt) {
+  ServerOptions options;
+  options.models = {"m1"};
+  Server server(options);
+  auto client = ClientOf(server);
+  auto response =
+      client.Post(kCompletions, CompletionBody(json::array({"a b", "c"})), "application/json");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(json::parse(response->body)["choices"][0]["text"], "a b c");
+}
+
+TEST(CompletionsTest, StreamSendsTextCompletionChunksEndingWithDone) {
+  Server server(Scripted(testing::TextReply("abcdefg"), 3));
+  auto client = ClientOf(server);
+  const auto result = PostStream(client, kCompletions, CompletionBody("go", true));
+  ASSERT_EQ(result.error, httplib::Error::Success);
+  EXPECT_EQ(result.content_type, "text/event-stream");
+  const auto events = DataEvents(result.body);
+  ASSERT_EQ(events.size(), 5u);
+  std::vector<std::string> texts;
+  for (std::size_t i = 0; i + 1 < events.size(); ++i) {
+    const json chunk = json::parse(events[i]);
+    EXPECT_EQ(chunk["object"], "text_completion");
+    texts.push_back(chunk["choices"][0]["text"]);
+    EXPECT_EQ(chunk["choices"][0]["finish_reason"].is_null(), i + 2 < events.size());
+  }
+  EXPECT_THAT(texts, ElementsAre("abc", "def", "g", ""));
+  EXPECT_EQ(json::parse(events[3])["choices"][0]["finish_reason"], "stop");
+  EXPECT_EQ(events.back(), "[DONE]");
+}
+
+TEST(CompletionsTest, MissingPromptIs400) {
+  Server server(Scripted(testing::TextReply("x")));
+  auto client = ClientOf(server);
+  auto response = client.Post(kCompletions, R"({"model":"m1","prompt":7})", "application/json");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 400);
+  EXPECT_THAT(json::parse(response->body)["error"]["message"].get<std::string>(),
+              ::testing::HasSubstr("'prompt'"));
+}
+
+TEST(CompletionsTest, StreamErrorSendsTheEnvelopeThenNothing) {
+  ServerOptions options = Scripted(testing::TextReply("abcdefg"), 2);
+  options.scenario = Scenario::StreamError(2);
+  Server server(options);
+  auto client = ClientOf(server);
+  const auto events = DataEvents(PostStream(client, kCompletions, CompletionBody("go", true)).body);
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(json::parse(events[2])["error"]["message"], "simulated failure");
+}
+
+TEST(CompletionsTest, StreamDropCutsTheStream) {
+  ServerOptions options = Scripted(testing::TextReply("abcdefg"), 2);
+  options.scenario = Scenario::StreamDrop(1);
+  Server server(options);
+  auto client = ClientOf(server);
+  const auto events = DataEvents(PostStream(client, kCompletions, CompletionBody("go", true)).body);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(json::parse(events[0])["choices"][0]["text"], "ab");
+}
+
+// --- embeddings ---
+
+constexpr char kEmbeddings[] = "/v1/embeddings";
+
+TEST(EmbeddingsTest, VectorsAreDeterministicAndNormalised) {
+  ServerOptions options;
+  options.models = {"m1"};
+  Server server(options);
+  auto client = ClientOf(server);
+  const std::string body = json{{"model", "m1"}, {"input", {"alpha", "beta", "alpha"}}}.dump();
+  auto response = client.Post(kEmbeddings, body, "application/json");
+  ASSERT_TRUE(response);
+  ASSERT_EQ(response->status, 200);
+  const json list = json::parse(response->body);
+  EXPECT_EQ(list["object"], "list");
+  EXPECT_EQ(list["model"], "m1");
+  EXPECT_EQ(list["usage"], json::parse(R"({"prompt_tokens":3,"total_tokens":3})"));
+  ASSERT_EQ(list["data"].size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i) {
+    const json& item = list["data"][i];
+    EXPECT_EQ(item["object"], "embedding");
+    EXPECT_EQ(item["index"], i);
+    ASSERT_EQ(item["embedding"].size(), 8u);
+    double norm = 0;
+    for (const json& value : item["embedding"]) norm += value.get<double>() * value.get<double>();
+    EXPECT_NEAR(norm, 1.0, 1e-9);
+  }
+  EXPECT_EQ(list["data"][0]["embedding"], list["data"][2]["embedding"]);
+  EXPECT_NE(list["data"][0]["embedding"], list["data"][1]["embedding"]);
+  auto again = client.Post(kEmbeddings, R"({"model":"m1","input":"alpha"})", "application/json");
+  ASSERT_TRUE(again);
+  EXPECT_EQ(json::parse(again->body)["data"][0]["embedding"], list["data"][0]["embedding"]);
+}
+
+TEST(EmbeddingsTest, RefusesInputThatIsNotStrings) {
+  Server server(Scripted(testing::TextReply("x")));
+  auto client = ClientOf(server);
+  auto response = client.Post(kEmbeddings, R"({"model":"m1","input":[1,2]})", "application/json");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 400);
+  EXPECT_EQ(json::parse(response->body)["error"]["type"], "invalid_request_error");
+}
+
+TEST(EmbeddingsTest, UnknownModelIsNotFound) {
+  Server server(Scripted(testing::TextReply("x")));
+  auto client = ClientOf(server);
+  auto response = client.Post(kEmbeddings, R"({"model":"nope","input":"a"})", "application/json");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 404);
+}
+
+// --- every dialect is the chat endpoint to scenarios ---
+
+TEST(DialectsTest, MissingModelHidesAModelFromEveryDialect) {
+  ServerOptions options = Scripted(testing::TextReply("x"));
+  options.script.loop = true;
+  options.scenario = Scenario::MissingModel({"m1"});
+  Server server(options);
+  auto client = ClientOf(server);
+  const std::vector<std::pair<std::string, std::string>> requests = {
+      {kResponses, ResponsesBody("hi")},
+      {kMessages, MessagesRequest("hi").dump()},
+      {kCompletions, CompletionBody("hi")},
+      {kEmbeddings, R"({"model":"m1","input":"hi"})"}};
+  for (const auto& [path, body] : requests) {
+    auto response = client.Post(path, body, "application/json");
+    ASSERT_TRUE(response) << path;
+    EXPECT_EQ(response->status, 404) << path;
+    EXPECT_EQ(server.journal().back().fault, "missing-model") << path;
+  }
+}
+
 // --- GET /models in Anthropic's shape ---
 
 TEST(AnthropicModelsTest, ListingFollowsTheAnthropicVersionHeader) {
