@@ -2,6 +2,8 @@
 #include "completions_dialect.hpp"
 
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <nlohmann/json.hpp>
 
 #include "chat.hpp"
@@ -190,6 +192,31 @@ std::vector<double> Vector(std::string_view text) {
   return vector;
 }
 
+/// `vector` as float32 little-endian bytes in base64 (`"encoding_format":"base64"`, which the
+/// openai SDKs ask for by default).
+std::string Base64Floats(const std::vector<double>& vector) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string bytes;
+  for (double value : vector) {
+    const float single = static_cast<float>(value);
+    std::uint32_t bits = 0;
+    std::memcpy(&bits, &single, sizeof bits);
+    for (int shift = 0; shift < 32; shift += 8) bytes += static_cast<char>((bits >> shift) & 0xFF);
+  }
+  std::string out;
+  for (std::size_t i = 0; i < bytes.size(); i += 3) {
+    std::uint32_t group = static_cast<unsigned char>(bytes[i]) << 16;
+    if (i + 1 < bytes.size()) group |= static_cast<unsigned char>(bytes[i + 1]) << 8;
+    if (i + 2 < bytes.size()) group |= static_cast<unsigned char>(bytes[i + 2]);
+    out += kAlphabet[(group >> 18) & 63];
+    out += kAlphabet[(group >> 12) & 63];
+    out += i + 1 < bytes.size() ? kAlphabet[(group >> 6) & 63] : '=';
+    out += i + 2 < bytes.size() ? kAlphabet[group & 63] : '=';
+  }
+  return out;
+}
+
 }  // namespace
 
 Plan Completions::Answer(Exchange& exchange, const Checkpoint& checkpoint) const {
@@ -258,6 +285,15 @@ Plan Embeddings::Answer(Exchange& exchange, const Checkpoint& checkpoint) const 
                                "'input' is required: a string or a non-empty array of strings",
                                "invalid_request_error"));
   }
+  bool base64 = false;
+  if (const auto format = document->find("encoding_format");
+      format != document->end() && !format->is_null()) {
+    if (!format->is_string() || (*format != "float" && *format != "base64")) {
+      return Refused(ErrorAnswer(profile, 400, "'encoding_format' must be \"float\" or \"base64\"",
+                                 "invalid_request_error"));
+    }
+    base64 = *format == "base64";
+  }
   if (auto plan = checkpoint(Stage::kValidated)) return std::move(*plan);
   Resolution resolution = ResolveModel(exchange, ModelOf(*document));
   if (resolution.error) return Refused(std::move(*resolution.error));
@@ -268,7 +304,10 @@ Plan Embeddings::Answer(Exchange& exchange, const Checkpoint& checkpoint) const 
   long long tokens = 0;
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     tokens += std::max(1LL, CountWords(inputs[i]));
-    data.push_back({{"object", "embedding"}, {"index", i}, {"embedding", Vector(inputs[i])}});
+    const std::vector<double> vector = Vector(inputs[i]);
+    data.push_back({{"object", "embedding"},
+                    {"index", i},
+                    {"embedding", base64 ? ordered(Base64Floats(vector)) : ordered(vector)}});
   }
   const ordered body = {{"object", "list"},
                         {"data", std::move(data)},

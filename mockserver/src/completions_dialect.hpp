@@ -16,7 +16,8 @@ class Completions final : public Dialect {
 };
 
 /// Embeddings: `input` a string or an array of strings; each gets a deterministic, normalised
-/// vector of kDimensions floats derived from a hash of its text. Not scripted.
+/// vector of kDimensions floats derived from a hash of its text, as a JSON array or, with
+/// `"encoding_format":"base64"`, as base64 of little-endian float32s. Not scripted.
 class Embeddings final : public Dialect {
  public:
   static constexpr std::size_t kDimensions = 8;

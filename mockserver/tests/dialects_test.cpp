@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <cstring>
 #include <map>
 
 #include "provkit/mockserver/server.hpp"
@@ -755,6 +757,37 @@ TEST(EmbeddingsTest, VectorsAreDeterministicAndNormalised) {
   auto again = client.Post(kEmbeddings, R"({"model":"m1","input":"alpha"})", "application/json");
   ASSERT_TRUE(again);
   EXPECT_EQ(json::parse(again->body)["data"][0]["embedding"], list["data"][0]["embedding"]);
+}
+
+TEST(EmbeddingsTest, Base64EncodingIsLittleEndianFloat32s) {
+  ServerOptions options;
+  options.models = {"m1"};
+  Server server(options);
+  auto client = ClientOf(server);
+  auto floats = client.Post(kEmbeddings, R"({"model":"m1","input":"alpha"})", "application/json");
+  auto encoded =
+      client.Post(kEmbeddings, R"({"model":"m1","input":"alpha","encoding_format":"base64"})",
+                  "application/json");
+  ASSERT_TRUE(floats);
+  ASSERT_TRUE(encoded);
+  const json vector = json::parse(floats->body)["data"][0]["embedding"];
+  const std::string text = json::parse(encoded->body)["data"][0]["embedding"];
+  ASSERT_EQ(text.size(), 44u);  // 32 bytes
+  const std::string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string bytes;
+  for (std::size_t i = 0; i < text.size(); i += 4) {
+    std::uint32_t group = 0;
+    for (std::size_t j = 0; j < 4; ++j)
+      group = (group << 6) | (text[i + j] == '=' ? 0 : alphabet.find(text[i + j]));
+    for (int k = 2; k >= 0; --k) bytes += static_cast<char>((group >> (8 * k)) & 0xFF);
+  }
+  for (std::size_t i = 0; i < 8; ++i) {
+    std::uint32_t bits = 0;
+    for (int k = 3; k >= 0; --k) bits = (bits << 8) | static_cast<unsigned char>(bytes[4 * i + k]);
+    float value = 0;
+    std::memcpy(&value, &bits, sizeof value);
+    EXPECT_FLOAT_EQ(value, static_cast<float>(vector[i].get<double>())) << i;
+  }
 }
 
 TEST(EmbeddingsTest, RefusesInputThatIsNotStrings) {
