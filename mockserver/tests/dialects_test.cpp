@@ -574,6 +574,17 @@ TEST(MessagesTest, AuthAcceptsXApiKeyAndRefusesInAnthropicsShape) {
   EXPECT_EQ(chat->status, 401);
 }
 
+TEST(MessagesTest, WrongMethodIsAnAnthropicError) {
+  Server server(Scripted(testing::TextReply("x")));
+  auto client = ClientOf(server);
+  auto response = client.Get(kMessages, AnthropicHeaders());
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 405);
+  const json body = json::parse(response->body);
+  EXPECT_EQ(body["type"], "error");
+  EXPECT_EQ(body["error"]["type"], "invalid_request_error");
+}
+
 TEST(MessagesTest, LoadingIsAnOverloadedErrorInAnthropicsShape) {
   ServerOptions options = Scripted(testing::TextReply("x"));
   options.scenario = Scenario::Loading(5);
