@@ -226,8 +226,7 @@ class ResponsesEventSource final : public NamedEventSource {
     return true;
   }
   std::string TruncatedPayload() const override {
-    return R"({"type":"response.output_text.delta","sequence_number":)" +
-           std::to_string(sequence_) + R"(,"delta":"trunc)";
+    return R"({"type":"response.output_text.delta","delta":"trunc)";
   }
   std::string WrongShapePayload() const override {
     return R"({"type":"response.output_text.delta","sequence_number":"none","delta":42})";
