@@ -839,6 +839,34 @@ TEST(DialectsTest, MissingModelHidesAModelFromEveryDialect) {
   }
 }
 
+TEST(DialectsTest, EveryProfileServesEveryDialect) {
+  for (const Profile profile :
+       {Profile::kOpenAi, Profile::kLlamaCpp, Profile::kVllm, Profile::kVllmLegacy,
+        Profile::kOllama, Profile::kTgi, Profile::kLmStudio}) {
+    SCOPED_TRACE(std::string(ProfileName(profile)));
+    ServerOptions options = Scripted(testing::TextReply("abcdef"), 4);
+    options.script.loop = true;
+    options.profile = profile;
+    Server server(options);
+    auto client = ClientOf(server);
+    const auto responses =
+        NamedEvents(PostStream(client, kResponses, ResponsesBody("go", true)).body);
+    ASSERT_FALSE(responses.empty());
+    EXPECT_EQ(responses.back().event, "response.completed");
+    const auto messages =
+        NamedEvents(PostStream(client, kMessages, MessagesRequest("go", true).dump()).body);
+    ASSERT_FALSE(messages.empty());
+    EXPECT_EQ(messages.back().event, "message_stop");
+    auto completion = client.Post(kCompletions, CompletionBody("go"), "application/json");
+    ASSERT_TRUE(completion);
+    EXPECT_EQ(json::parse(completion->body)["choices"][0]["text"], "abcdef");
+    auto embedding =
+        client.Post(kEmbeddings, R"({"model":"m1","input":"go"})", "application/json");
+    ASSERT_TRUE(embedding);
+    EXPECT_EQ(json::parse(embedding->body)["data"][0]["embedding"].size(), 8u);
+  }
+}
+
 // --- GET /models in Anthropic's shape ---
 
 TEST(AnthropicModelsTest, ListingFollowsTheAnthropicVersionHeader) {
