@@ -860,8 +860,7 @@ TEST(DialectsTest, EveryProfileServesEveryDialect) {
     auto completion = client.Post(kCompletions, CompletionBody("go"), "application/json");
     ASSERT_TRUE(completion);
     EXPECT_EQ(json::parse(completion->body)["choices"][0]["text"], "abcdef");
-    auto embedding =
-        client.Post(kEmbeddings, R"({"model":"m1","input":"go"})", "application/json");
+    auto embedding = client.Post(kEmbeddings, R"({"model":"m1","input":"go"})", "application/json");
     ASSERT_TRUE(embedding);
     EXPECT_EQ(json::parse(embedding->body)["data"][0]["embedding"].size(), 8u);
   }
