@@ -77,11 +77,6 @@ std::string BlocksText(const json& content) {
   return text;
 }
 
-struct ParsedRequest {
-  ChatRequest request;
-  std::string error;
-};
-
 void AddTurn(ChatRequest& request, Turn turn) {
   request.prompt_words += CountWords(turn.text);
   request.conversation.turns.push_back(std::move(turn));
@@ -125,8 +120,10 @@ std::string ReadMessage(const json& message, std::map<std::string, std::string>&
   return {};
 }
 
-ParsedRequest ReadRequest(const json& document) {
-  ParsedRequest parsed;
+}  // namespace
+
+ParsedChatRequest ReadMessagesRequest(const json& document) {
+  ParsedChatRequest parsed;
   ChatRequest& request = parsed.request;
   if (!document.is_object()) {
     parsed.error = "the request body must be a JSON object";
@@ -184,6 +181,8 @@ ParsedRequest ReadRequest(const json& document) {
   }
   return parsed;
 }
+
+namespace {
 
 /// The blocks of an answer in order: thinking, text, tool_use per call.
 struct Block {
@@ -460,7 +459,7 @@ Plan Messages::Answer(Exchange& exchange, const Checkpoint& checkpoint) const {
   if (document == nullptr)
     return Refused(
         AnthropicError(400, "The request body is not valid JSON: " + exchange.JsonError()));
-  const ParsedRequest parsed = ReadRequest(*document);
+  const ParsedChatRequest parsed = ReadMessagesRequest(*document);
   if (!parsed.error.empty()) return Refused(AnthropicError(400, parsed.error));
   if (auto plan = checkpoint(Stage::kValidated)) return std::move(*plan);
 

@@ -2,9 +2,11 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
 
+#include "chat.hpp"
 #include "provkit/mockserver/config.hpp"
 #include "routes.hpp"
 
@@ -22,6 +24,13 @@ class Messages final : public Dialect {
   void ShapeError(Body& body) const override;
   std::string_view ApiKeyHeader() const override { return "x-api-key"; }
 };
+
+/// Reads a Messages request into the conversation scripts see: `system` first, each message's
+/// text blocks as a turn of its role naming the tools its tool_use blocks call, each
+/// tool_result block as a "tool" turn (before the message's text) naming the tool of its
+/// tool_use_id; `thinking.type` "enabled" turns reasoning on. On failure `error` is Anthropic's
+/// message (answered with 400).
+ParsedChatRequest ReadMessagesRequest(const nlohmann::json& document);
 
 /// Anthropic's error envelope for `status` (the error type follows from it).
 Body AnthropicError(int status, std::string_view message);

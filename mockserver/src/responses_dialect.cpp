@@ -37,18 +37,15 @@ std::string PartsText(const json& content) {
   return text;
 }
 
-struct ParsedRequest {
-  ChatRequest request;
-  std::string error;
-};
-
 void AddTurn(ChatRequest& request, Turn turn) {
   request.prompt_words += CountWords(turn.text);
   request.conversation.turns.push_back(std::move(turn));
 }
 
-ParsedRequest ReadRequest(const json& document) {
-  ParsedRequest parsed;
+}  // namespace
+
+ParsedChatRequest ReadResponsesRequest(const json& document) {
+  ParsedChatRequest parsed;
   ChatRequest& request = parsed.request;
   request.enable_thinking = true;  // a reply's reasoning is a reasoning output item
   if (!document.is_object()) {
@@ -122,6 +119,8 @@ ParsedRequest ReadRequest(const json& document) {
   }
   return parsed;
 }
+
+namespace {
 
 /// The output items of an answer, with the ids both shapes use.
 struct Output {
@@ -435,7 +434,7 @@ Plan Responses::Answer(Exchange& exchange, const Checkpoint& checkpoint) const {
                                "the request body is not valid JSON: " + exchange.JsonError(),
                                "invalid_request_error"));
   }
-  const ParsedRequest parsed = ReadRequest(*document);
+  const ParsedChatRequest parsed = ReadResponsesRequest(*document);
   if (!parsed.error.empty())
     return Refused(ErrorAnswer(profile, 400, parsed.error, "invalid_request_error"));
   if (auto plan = checkpoint(Stage::kValidated)) return std::move(*plan);

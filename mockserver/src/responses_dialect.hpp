@@ -1,6 +1,9 @@
 // The OpenAI Responses dialect: POST <base>/responses, plain or streamed with named events.
 #pragma once
 
+#include <nlohmann/json_fwd.hpp>
+
+#include "chat.hpp"
 #include "routes.hpp"
 
 namespace provkit::mock {
@@ -14,5 +17,11 @@ class Responses final : public Dialect {
   std::string_view path() const override { return "/responses"; }
   Plan Answer(Exchange& exchange, const Checkpoint& checkpoint) const override;
 };
+
+/// Reads a Responses request into the conversation scripts see: `instructions` first as a
+/// system turn, messages by role (`developer` as system), a function_call as an assistant turn
+/// naming its tool, a function_call_output as a "tool" turn naming the tool of the call it
+/// answers. On failure `error` says why (answered with 400).
+ParsedChatRequest ReadResponsesRequest(const nlohmann::json& document);
 
 }  // namespace provkit::mock

@@ -7,7 +7,9 @@
 #include <cstring>
 #include <map>
 
+#include "messages_dialect.hpp"
 #include "provkit/mockserver/server.hpp"
+#include "responses_dialect.hpp"
 #include "test_support.hpp"
 
 namespace provkit::mock {
@@ -864,6 +866,96 @@ TEST(DialectsTest, EveryProfileServesEveryDialect) {
     ASSERT_TRUE(embedding);
     EXPECT_EQ(json::parse(embedding->body)["data"][0]["embedding"].size(), 8u);
   }
+}
+
+// --- what scripts see of each dialect's request ---
+
+/// "role:text[tool,...]" per turn.
+std::vector<std::string> Turns(const Conversation& conversation) {
+  std::vector<std::string> turns;
+  for (const Turn& turn : conversation.turns) {
+    std::string line = turn.role + ":" + turn.text;
+    if (!turn.tool_names.empty()) {
+      line += "[";
+      for (std::size_t i = 0; i < turn.tool_names.size(); ++i)
+        line += (i > 0 ? "," : "") + turn.tool_names[i];
+      line += "]";
+    }
+    turns.push_back(std::move(line));
+  }
+  return turns;
+}
+
+TEST(ResponsesRequestTest, MapsItemsToTurnsWithToolNames) {
+  const ParsedChatRequest parsed = ReadResponsesRequest(json::parse(R"({
+    "model":"m1","instructions":"be brief","input":[
+      {"role":"developer","content":"dev note"},
+      {"role":"user","content":[{"type":"input_text","text":"weather"},{"type":"input_image"}]},
+      {"type":"reasoning","summary":[]},
+      {"type":"function_call","call_id":"c1","name":"get_weather","arguments":"{}"},
+      {"type":"function_call","call_id":"c2","name":"get_time","arguments":"{}"},
+      {"type":"function_call_output","call_id":"c2","output":"noon"},
+      {"type":"function_call_output","call_id":"c1","output":"rain"},
+      {"type":"function_call_output","call_id":"unknown","output":"?"}]})"));
+  ASSERT_EQ(parsed.error, "");
+  EXPECT_EQ(parsed.request.model, "m1");
+  EXPECT_EQ(parsed.request.conversation.model, "m1");
+  EXPECT_THAT(Turns(parsed.request.conversation),
+              ElementsAre("system:be brief", "system:dev note", "user:weather",
+                          "assistant:[get_weather]", "assistant:[get_time]", "tool:noon[get_time]",
+                          "tool:rain[get_weather]", "tool:?"));
+  EXPECT_FALSE(parsed.request.stream);
+}
+
+TEST(ResponsesRequestTest, RefusesBadShapesNamingTheField) {
+  EXPECT_THAT(ReadResponsesRequest(json::parse(R"({"input":3})")).error,
+              ::testing::HasSubstr("'input'"));
+  EXPECT_THAT(ReadResponsesRequest(json::parse(R"({"input":[1]})")).error,
+              ::testing::HasSubstr("each item of 'input'"));
+  EXPECT_THAT(ReadResponsesRequest(json::parse(R"({"input":"x","stream":"yes"})")).error,
+              ::testing::HasSubstr("'stream'"));
+  EXPECT_THAT(ReadResponsesRequest(json::parse(R"({"input":"x","model":7})")).error,
+              ::testing::HasSubstr("'model'"));
+  EXPECT_THAT(ReadResponsesRequest(json::parse(R"({"input":[{"content":"no role"}]})")).error,
+              ::testing::HasSubstr("'role'"));
+}
+
+TEST(MessagesRequestTest, MapsBlocksToTurnsWithToolNames) {
+  const ParsedChatRequest parsed = ReadMessagesRequest(json::parse(R"({
+    "model":"m1","max_tokens":10,"stream":true,
+    "system":[{"type":"text","text":"be"},{"type":"text","text":"kind"}],
+    "thinking":{"type":"enabled","budget_tokens":1024},
+    "messages":[
+      {"role":"user","content":"weather?"},
+      {"role":"assistant","content":[{"type":"text","text":"let me see"},
+        {"type":"tool_use","id":"t1","name":"get_weather","input":{}}]},
+      {"role":"user","content":[{"type":"tool_result","tool_use_id":"t1",
+        "content":[{"type":"text","text":"rain"}]},{"type":"text","text":"thanks"}]}]})"));
+  ASSERT_EQ(parsed.error, "");
+  EXPECT_THAT(Turns(parsed.request.conversation),
+              ElementsAre("system:be kind", "user:weather?", "assistant:let me see[get_weather]",
+                          "tool:rain[get_weather]", "user:thanks"));
+  EXPECT_TRUE(parsed.request.stream);
+  EXPECT_TRUE(parsed.request.enable_thinking);
+  EXPECT_EQ(parsed.request.conversation.LastUserText(), "thanks");
+}
+
+TEST(MessagesRequestTest, RefusesMissingFieldsInAnthropicsWords) {
+  EXPECT_EQ(ReadMessagesRequest(json::parse(R"({"max_tokens":1,"messages":[]})")).error,
+            "model: Field required");
+  EXPECT_EQ(ReadMessagesRequest(json::parse(R"({"model":"m","messages":[]})")).error,
+            "max_tokens: Field required");
+  EXPECT_EQ(ReadMessagesRequest(json::parse(R"({"model":"m","max_tokens":1})")).error,
+            "messages: Field required");
+  EXPECT_THAT(
+      ReadMessagesRequest(
+          json::parse(
+              R"({"model":"m","max_tokens":1,"messages":[{"role":"robot","content":"x"}]})"))
+          .error,
+      ::testing::HasSubstr("role"));
+  EXPECT_FALSE(ReadMessagesRequest(json::parse(R"({"model":"m","max_tokens":1,"messages":[],
+      "thinking":{"type":"disabled"}})"))
+                   .request.enable_thinking);
 }
 
 // --- GET /models in Anthropic's shape ---
