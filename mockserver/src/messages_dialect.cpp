@@ -301,6 +301,8 @@ class MessagesEventSource final : public NamedEventSource {
   }
 
  private:
+  std::string_view DataEventName() const override { return "content_block_delta"; }
+
   enum class Phase { kStart, kBlocks, kMessageDelta, kMessageStop, kEnd };
   enum class Step { kStart, kDelta, kSignature, kStop };
 

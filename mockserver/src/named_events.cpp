@@ -36,7 +36,9 @@ bool NamedEventSource::PadContent(std::size_t bytes) {
 }
 
 void NamedEventSource::AppendData(std::string& out, std::string_view payload) const {
-  out += "data: ";
+  out += "event: ";
+  out += DataEventName();
+  out += "\ndata: ";
   out += payload;
   out += "\n\n";
 }

@@ -32,6 +32,8 @@ std::string AnswerDigest(const ChatAnswer& answer);
 class NamedEventSource : public EventSource {
  public:
   Step Next(std::string& out) final;
+  /// Frames `payload` as an event named DataEventName(), so a client parses it (the malformed
+  /// fault's bad payload must reach the JSON parser, not be skipped as an unknown event).
   void AppendData(std::string& out, std::string_view payload) const override;
   bool SendsDone() const override { return false; }
   bool PadContent(std::size_t bytes) override;
@@ -39,6 +41,8 @@ class NamedEventSource : public EventSource {
  protected:
   /// Emits the next event; false once the stream is complete.
   virtual bool Produce() = 0;
+  /// The event name AppendData gives a payload: the dialect's text delta event.
+  virtual std::string_view DataEventName() const = 0;
   /// Queues `event: <type>` with `data` as its JSON payload.
   void Emit(std::string_view type, const nlohmann::ordered_json& data);
   /// Appends one event directly (an error event a fault inserts).

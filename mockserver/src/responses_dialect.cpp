@@ -241,6 +241,8 @@ class ResponsesEventSource final : public NamedEventSource {
   }
 
  private:
+  std::string_view DataEventName() const override { return "response.output_text.delta"; }
+
   enum class Phase { kCreated, kInProgress, kItems, kCompleted, kEnd };
   enum class Step { kAdded, kPartAdded, kDelta, kTextDone, kPartDone, kItemDone };
   struct Item {

@@ -329,7 +329,7 @@ TEST(ResponsesTest, MalformedStreamSendsOneBadEventAndNoDone) {
   auto client = ClientOf(server);
   const auto events = NamedEvents(PostStream(client, kResponses, ResponsesBody("go", true)).body);
   ASSERT_EQ(events.size(), 3u);
-  EXPECT_EQ(events[2].event, "");
+  EXPECT_EQ(events[2].event, "response.output_text.delta");
   ASSERT_TRUE(events[2].data.is_string());
   EXPECT_THAT(events[2].data.get<std::string>(), ::testing::EndsWith("\"delta\":\"trunc"));
 }
@@ -619,6 +619,20 @@ TEST(MessagesTest, StreamErrorIsAnOverloadedErrorEvent) {
   EXPECT_THAT(Names(events), ElementsAre("message_start", "content_block_start", "ping", "error"));
   EXPECT_EQ(events.back().data, json::parse(R"({"type":"error",
       "error":{"type":"overloaded_error","message":"simulated failure"}})"));
+}
+
+TEST(MessagesTest, MalformedStreamSendsANamedBadEvent) {
+  ServerOptions options = Scripted(testing::TextReply("abcdefgh"), 2);
+  options.scenario = Scenario::Malformed(MalformedVariant::kNotJson);
+  Server server(options);
+  auto client = ClientOf(server);
+  const std::string body = PostStream(client, kMessages, MessagesRequest("go", true).dump()).body;
+  const auto events = NamedEvents(body);
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[1].event, "content_block_start");
+  EXPECT_EQ(events[2].event, "content_block_delta");
+  EXPECT_EQ(events[2].data, json("this is not JSON"));
+  EXPECT_EQ(body.find("[DONE]"), std::string::npos);
 }
 
 TEST(MessagesTest, StreamErrorLateInTheStreamComesBeforeMessageDelta) {
