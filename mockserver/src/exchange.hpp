@@ -50,6 +50,10 @@ class Exchange {
 
   /// The model that answers, once the handler resolved it (before Stage::kResolved).
   const std::string& resolved_model() const { return resolved_model_; }
+  /// The header besides Authorization that carries the API key on this route (the dialect's,
+  /// e.g. "x-api-key"); empty when there is none.
+  std::string_view api_key_header() const { return api_key_header_; }
+  void set_api_key_header(std::string_view header) { api_key_header_ = header; }
   void set_resolved_model(std::string model) { resolved_model_ = std::move(model); }
 
  private:
@@ -64,6 +68,7 @@ class Exchange {
   mutable nlohmann::json json_;
   mutable std::string json_error_;
   std::string resolved_model_;
+  std::string_view api_key_header_;
 };
 
 }  // namespace provkit::mock

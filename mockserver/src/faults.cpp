@@ -33,12 +33,13 @@ class FaultyStream final : public EventSource {
   enum class Ending { kDrop, kErrorEvent, kBadEvent };
 
   FaultyStream(std::shared_ptr<EventSource> inner, Ending ending, int after, std::string payload,
-               bool done_after)
+               bool done_after, std::string message = {})
       : inner_(std::move(inner)),
         ending_(ending),
         after_(after),
         payload_(std::move(payload)),
-        done_after_(done_after) {}
+        message_(std::move(message)),
+        done_after_(done_after && inner_->SendsDone()) {}
 
   Step Next(std::string& out) override {
     if (phase_ == Phase::kEnd) return Step::kEnd;
@@ -53,12 +54,12 @@ class FaultyStream final : public EventSource {
           phase_ = Phase::kEnd;
           return Step::kDrop;
         case Ending::kErrorEvent:
-          inner_->AppendData(out, payload_);
+          inner_->AppendError(out, payload_, message_);
           phase_ = done_after_ ? Phase::kDone : Phase::kEnd;
           return Step::kEvent;
         case Ending::kBadEvent:
           inner_->AppendData(out, payload_);
-          phase_ = Phase::kDone;
+          phase_ = inner_->SendsDone() ? Phase::kDone : Phase::kEnd;
           return Step::kEvent;
       }
     }
@@ -72,6 +73,10 @@ class FaultyStream final : public EventSource {
   }
   std::string TruncatedPayload() const override { return inner_->TruncatedPayload(); }
   std::string WrongShapePayload() const override { return inner_->WrongShapePayload(); }
+  void AppendError(std::string& out, std::string_view payload, std::string_view message) override {
+    inner_->AppendError(out, payload, message);
+  }
+  bool SendsDone() const override { return inner_->SendsDone(); }
   std::optional<std::chrono::microseconds> NextDelay() const override {
     return inner_->NextDelay();
   }
@@ -82,6 +87,7 @@ class FaultyStream final : public EventSource {
   Ending ending_;
   int after_;
   std::string payload_;
+  std::string message_;
   bool done_after_;
   Phase phase_ = Phase::kInner;
   int events_ = 0;
@@ -161,7 +167,8 @@ std::optional<Plan> ModelsErrorAnswer(const Exchange& exchange, Stage stage) {
 
 // auth: requests without the API key are refused; /health stays open unless confined to it.
 // llama.cpp takes the key as "Authorization: Bearer K", as a bare "Authorization: K" and as
-// "X-Api-Key: K" (recorded); the others as a bearer token only.
+// "X-Api-Key: K" (recorded); the others as a bearer token only, except that a dialect may name a
+// header of its own (Anthropic Messages: x-api-key).
 bool Authorized(const Exchange& exchange, const std::string& token) {
   const std::string authorization = exchange.request().get_header_value("Authorization");
   // The scheme name is case-insensitive (RFC 9110 11.1), the credentials are not.
@@ -171,6 +178,10 @@ bool Authorized(const Exchange& exchange, const std::string& token) {
     for (char& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     if (scheme == "bearer") return true;
   }
+  const std::string_view own_header = exchange.api_key_header();
+  if (!own_header.empty() && exchange.request().has_header(std::string(own_header)) &&
+      exchange.request().get_header_value(std::string(own_header)) == token)
+    return true;
   if (!exchange.traits().lenient_api_key) return false;
   return authorization == token || exchange.request().get_header_value("X-Api-Key") == token;
 }
@@ -256,7 +267,7 @@ void StreamErrorShape(const Exchange& exchange, Plan& plan) {
   const bool done = scenario.done_after_error.value_or(exchange.traits().done_after_stream_error);
   plan.stream = std::make_shared<FaultyStream>(
       plan.stream, FaultyStream::Ending::kErrorEvent, scenario.after_chunks,
-      StreamErrorPayload(exchange.profile(), scenario.error_message), done);
+      StreamErrorPayload(exchange.profile(), scenario.error_message), done, scenario.error_message);
 }
 
 // huge: every answer padded to about `huge_bytes`, generated piece by piece.

@@ -37,6 +37,16 @@ class EventSource {
   /// A data payload cut in the middle, and one of the wrong shape (the malformed fault).
   virtual std::string TruncatedPayload() const = 0;
   virtual std::string WrongShapePayload() const = 0;
+  /// Appends an in-stream error event in this stream's wire shape (the stream-error fault).
+  /// `payload` is the profile's error envelope, which Chat Completions sends as a data event;
+  /// `message` is its text, for dialects with their own error event.
+  virtual void AppendError(std::string& out, std::string_view payload,
+                           std::string_view /*message*/) {
+    AppendData(out, payload);
+  }
+  /// Whether the stream ends with `data: [DONE]`, which faults then send after their bad or
+  /// error event. Dialects with named events (Responses, Anthropic Messages) have none.
+  virtual bool SendsDone() const { return true; }
   /// Replaces the answer's text by `bytes` of padding generated piece by piece (the huge fault).
   /// False when this source cannot.
   virtual bool PadContent(std::size_t /*bytes*/) { return false; }

@@ -4,8 +4,11 @@
 #include <algorithm>
 
 #include "chat_dialect.hpp"
+#include "completions_dialect.hpp"
+#include "messages_dialect.hpp"
 #include "models.hpp"
 #include "responses.hpp"
+#include "responses_dialect.hpp"
 
 namespace provkit::mock {
 namespace {
@@ -27,10 +30,15 @@ class HealthHandler final : public Handler {
   }
 };
 
+/// The profile's listing, or Anthropic's when the request carries an `anthropic-version` header.
 class ModelsHandler final : public Handler {
  public:
   Plan Answer(Exchange& exchange, const Checkpoint& checkpoint) const override {
     if (auto plan = checkpoint(Stage::kValidated)) return std::move(*plan);
+    if (exchange.Header("anthropic-version")) {
+      return Plan::Of({200, "application/json",
+                       AnthropicListing(*exchange.snapshot().models, exchange.options().created)});
+    }
     return ListingPlan(exchange);
   }
 };
@@ -107,6 +115,10 @@ Router DefaultRouter(const std::string& base_path) {
   router.Add(router.parent() + "/health", {"GET", "HEAD"}, Endpoint::kHealth, HealthRoute());
   router.Add(router.base() + "/models", {"GET", "HEAD"}, Endpoint::kModels, ModelsRoute());
   router.AddDialect(std::make_shared<ChatCompletions>());
+  router.AddDialect(std::make_shared<Responses>());
+  router.AddDialect(std::make_shared<Messages>());
+  router.AddDialect(std::make_shared<Completions>());
+  router.AddDialect(std::make_shared<Embeddings>());
   AddLlamaCppRoutes(router);
   return router;
 }

@@ -22,10 +22,16 @@ class Handler {
   /// set on the exchange; a plan a checkpoint returns is the answer. Errors the handler answers
   /// itself are final plans (faults leave them alone).
   virtual Plan Answer(Exchange& exchange, const Checkpoint& checkpoint) const = 0;
+  /// Reshapes an error body answered on this route (by the handler, a fault or the server) into
+  /// the route's own error shape; the default keeps the profile's envelope.
+  virtual void ShapeError(Body& /*body*/) const {}
+  /// A header besides Authorization that carries the API key on this route (the auth fault
+  /// accepts it), or empty.
+  virtual std::string_view ApiKeyHeader() const { return {}; }
 };
 
-/// An API dialect: one generation API (Chat Completions today; Responses, Anthropic Messages,
-/// legacy Completions and embeddings plug in the same way). Scenarios see every dialect as
+/// An API dialect: one generation API (Chat Completions, Responses, Anthropic Messages, legacy
+/// Completions, embeddings). Scenarios see every dialect as
 /// Endpoint::kChat. A dialect reads its own request shape, picks the reply with
 /// ServerState::PickReply, resolves the model with ResolveModel (models.hpp), and renders the
 /// reply as a body or an EventSource in its own wire shape; faults, delivery, the journal and

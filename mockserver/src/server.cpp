@@ -309,6 +309,7 @@ Outcome Server::Impl::Answer(const httplib::Request& request, httplib::Response&
   state_.Count(snapshot, route.endpoint);
   Exchange exchange(request, route.endpoint, route.served, std::move(snapshot), state_, options_,
                     stop_);
+  exchange.set_api_key_header(route.handler->ApiKeyHeader());
   const Profile profile = exchange.profile();
 
   const Scenario& scenario = exchange.scenario();
@@ -352,6 +353,8 @@ Outcome Server::Impl::Answer(const httplib::Request& request, httplib::Response&
   if (!plain && plan.fault.empty() && applies && fault.marks != nullptr &&
       fault.marks(route.endpoint))
     plan.fault = ScenarioName(scenario.kind);
+  if (plan.kind == Plan::Kind::kBody && plan.body.status >= 400)
+    route.handler->ShapeError(plan.body);
   const ProfileTraits& traits = exchange.traits();
   if (plan.kind == Plan::Kind::kBody && plan.body.content_type == "application/json")
     plan.body.content_type = traits.json_type;
