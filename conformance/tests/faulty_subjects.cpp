@@ -78,19 +78,19 @@ class WrappingSource final : public EventSource {
       if (!event.delta.empty()) last_fragment_[event.tool_index] = event.delta;
       return;
     }
-    const auto cut = [this](ToolCall& call, int index) {
-      const auto last = last_fragment_.find(index);
-      if (last == last_fragment_.end()) return;
-      call.arguments_text = last->second;
-      call.arguments = nlohmann::json::parse(call.arguments_text, nullptr, false);
-      if (call.arguments.is_discarded()) call.arguments = nullptr;
-    };
-    if (event.type == EventType::kToolCall) cut(event.tool_call, event.tool_index);
-    if (event.type == EventType::kDone && event.output) {
-      Output changed = *event.output;
-      for (std::size_t i = 0; i < changed.tool_calls.size(); ++i) {
-        cut(changed.tool_calls[i], static_cast<int>(i));
+    if (event.type == EventType::kToolCall) {
+      const auto last = last_fragment_.find(event.tool_index);
+      if (last != last_fragment_.end()) {
+        event.tool_call.arguments_text = last->second;
+        event.tool_call.arguments = nlohmann::json::parse(last->second, nullptr, false);
+        if (event.tool_call.arguments.is_discarded()) event.tool_call.arguments = nullptr;
       }
+      cut_calls_.push_back(event.tool_call);  // the done output lists calls in this order
+    }
+    if (event.type == EventType::kDone && event.output &&
+        event.output->tool_calls.size() == cut_calls_.size()) {
+      Output changed = *event.output;
+      changed.tool_calls = cut_calls_;
       event.output = std::make_shared<const Output>(std::move(changed));
     }
   }
@@ -99,6 +99,7 @@ class WrappingSource final : public EventSource {
   ProviderFault fault_;
   std::shared_ptr<Provider> provider_;
   std::map<int, std::string> last_fragment_;
+  std::vector<ToolCall> cut_calls_;
   Output partial_;
   bool finished_ = false;
 };

@@ -805,7 +805,8 @@ TEST(EmbeddingsTest, Base64EncodingIsLittleEndianFloat32s) {
   for (std::size_t i = 0; i < text.size(); i += 4) {
     std::uint32_t group = 0;
     for (std::size_t j = 0; j < 4; ++j)
-      group = (group << 6) | (text[i + j] == '=' ? 0 : alphabet.find(text[i + j]));
+      group = (group << 6) |
+              static_cast<std::uint32_t>(text[i + j] == '=' ? 0 : alphabet.find(text[i + j]));
     for (int k = 2; k >= 0; --k) bytes += static_cast<char>((group >> (8 * k)) & 0xFF);
   }
   for (std::size_t i = 0; i < 8; ++i) {

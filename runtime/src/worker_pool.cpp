@@ -40,6 +40,11 @@ std::size_t WorkerPool::threads() const {
   return threads_;
 }
 
+std::size_t WorkerPool::idle_threads() const {
+  std::lock_guard lock(mutex_);
+  return idle_;
+}
+
 void WorkerPool::Work() {
   std::unique_lock lock(mutex_);
   for (;;) {

@@ -35,6 +35,8 @@ class WorkerPool {
 
   /// Threads alive now, busy or idle.
   std::size_t threads() const;
+  /// Threads waiting for a task now.
+  std::size_t idle_threads() const;
 
  private:
   void Work();
