@@ -145,7 +145,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(full.output.tool_calls.size() == tool_calls, "one output call per tool_call event");
   }
   const Decoded lean = Decode(dialect, chunks, false);
-  FUZZ_CHECK(lean.error == full.error && SameEvents(lean, full), "accumulate_text changes no event");
-  FUZZ_CHECK(lean.output.text.empty() && lean.output.reasoning.empty(), "events only keeps no text");
+  FUZZ_CHECK(lean.error == full.error && SameEvents(lean, full),
+             "accumulate_text changes no event");
+  FUZZ_CHECK(lean.output.text.empty() && lean.output.reasoning.empty(),
+             "events only keeps no text");
   return 0;
 }
