@@ -72,8 +72,8 @@ void ReadRateLimit(ObjectReader& reader, Scenario& scenario) {
         reader.PointerOf(reader.Find("rate") != nullptr ? "rate" : "burst"));
   }
   scenario.limit_requests = static_cast<int>(reader.Integer("requests", 0, 0, 1000000000));
-  scenario.limit_window = std::chrono::duration_cast<milliseconds>(
-      reader.Millis("window_ms", scenario.limit_window));
+  scenario.limit_window =
+      std::chrono::duration_cast<milliseconds>(reader.Millis("window_ms", scenario.limit_window));
   if (scenario.limit_window.count() < 1)
     throw ConfigError("expected at least 1 ms", reader.PointerOf("window_ms"));
   if (bucket) {
@@ -101,9 +101,10 @@ void ReadChaos(ObjectReader& reader, Scenario& scenario) {
     out = reader.Number(key, 0.0, 0.0, 1.0);
     total += out;
     if (total > 1.0 + 1e-9) {
-      throw ConfigError("the fault probabilities add up to more than 1 here (a request draws at "
-                        "most one fault)",
-                        reader.PointerOf(key));
+      throw ConfigError(
+          "the fault probabilities add up to more than 1 here (a request draws at "
+          "most one fault)",
+          reader.PointerOf(key));
     }
   };
   probability("drop", odds.drop);

@@ -91,8 +91,7 @@ TEST(RateLimitTest, AnswersTooManyRequestsAfterNWithRetryAfterAndTheEnvelope) {
   // Only generation requests are limited.
   EXPECT_EQ(client.Get("/v1/models")->status, 200);
   EXPECT_EQ(client.Get("/health")->status, 200);
-  EXPECT_EQ(ChatFaults(server),
-            (std::vector<std::string>{"", "", "", "rate-limit", "rate-limit"}));
+  EXPECT_EQ(ChatFaults(server), (std::vector<std::string>{"", "", "", "rate-limit", "rate-limit"}));
 }
 
 TEST(RateLimitTest, TheWindowReopensAndCountsAfresh) {
@@ -130,7 +129,8 @@ TEST(RateLimitTest, TokenBucketAdmitsABurstThenRefills) {
 }
 
 TEST(RateLimitTest, StatusMakesItAnOverloadedServerInTheProfilesEnvelope) {
-  ServerOptions options = With(ScenarioFromJson(json::parse(R"({"name":"rate-limit","status":503})")));
+  ServerOptions options =
+      With(ScenarioFromJson(json::parse(R"({"name":"rate-limit","status":503})")));
   options.profile = Profile::kVllmLegacy;
   Server server(options);
   auto client = ClientOf(server);

@@ -27,9 +27,9 @@ enum class ScenarioKind {
   kStreamDrop,    ///< Close the connection after `after_chunks` stream events.
   kStreamError,   ///< An error envelope as a stream event after `after_chunks` events.
   kHuge,          ///< A listing or body of `huge_bytes` bytes, far over any sane limit.
-  kRateLimit,  ///< Generation requests over a limit answer 429 (or `status`) with Retry-After.
-  kSlow,       ///< Every answer waits `delay` before its first byte (headers included).
-  kChaos,      ///< Each generation request draws at most one fault, reproducibly from `seed`.
+  kRateLimit,     ///< Generation requests over a limit answer 429 (or `status`) with Retry-After.
+  kSlow,          ///< Every answer waits `delay` before its first byte (headers included).
+  kChaos,         ///< Each generation request draws at most one fault, reproducibly from `seed`.
 };
 
 /// kChaos: the probability (0 to 1, together at most 1) of each fault a request may draw.
