@@ -91,7 +91,9 @@ void ReadRateLimit(ObjectReader& reader, Scenario& scenario) {
 
 void ReadChaos(ObjectReader& reader, Scenario& scenario) {
   if (const nlohmann::json* seed = reader.Find("seed")) {
-    if (!seed->is_number_unsigned())
+    const bool non_negative =
+        seed->is_number_unsigned() || (seed->is_number_integer() && seed->get<long long>() >= 0);
+    if (!non_negative)
       throw ConfigError("expected an integer from 0 to 2^64-1", reader.PointerOf("seed"));
     scenario.seed = seed->get<std::uint64_t>();
   }

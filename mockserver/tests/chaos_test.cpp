@@ -293,6 +293,8 @@ TEST(ChaosTest, JsonRoundTripsWithTheSeed) {
   EXPECT_EQ(chaos.hold, 50ms);
   EXPECT_EQ(chaos.delay, 20ms);
   EXPECT_EQ(ToJson(ScenarioFromJson(ToJson(chaos))), ToJson(chaos));
+  // A seed built in C++ as a signed integer reads too.
+  EXPECT_EQ(ScenarioFromJson(json{{"name", "chaos"}, {"seed", 42LL}}).seed, 42u);
 }
 
 }  // namespace
