@@ -31,6 +31,14 @@ ServerOptions With(Scenario scenario, std::vector<Model> models = {Model("m1")})
   return options;
 }
 
+/// A keep-alive client that sends each request at once: without TCP_NODELAY the body waits for
+/// the server's delayed ACK of the headers, 40 ms a request.
+httplib::Client QuickClient(const Server& server) {
+  httplib::Client client = ClientOf(server);
+  client.set_tcp_nodelay(true);
+  return client;
+}
+
 /// The status of one plain chat request naming `model`, and its Retry-After header.
 struct Answer {
   int status = 0;
@@ -74,7 +82,7 @@ std::vector<std::string> ChatFaults(const Server& server) {
 
 TEST(RateLimitTest, AnswersTooManyRequestsAfterNWithRetryAfterAndTheEnvelope) {
   Server server(With(Scenario::RateLimit(3, 60s)));
-  auto client = ClientOf(server);
+  auto client = QuickClient(server);
   for (int i = 0; i < 3; ++i) EXPECT_EQ(Chat(client).status, 200) << i;
   for (int i = 0; i < 2; ++i) {
     const Answer refused = Chat(client);
@@ -96,7 +104,7 @@ TEST(RateLimitTest, AnswersTooManyRequestsAfterNWithRetryAfterAndTheEnvelope) {
 
 TEST(RateLimitTest, TheWindowReopensAndCountsAfresh) {
   Server server(With(Scenario::RateLimit(2, 300ms)));
-  auto client = ClientOf(server);
+  auto client = QuickClient(server);
   EXPECT_EQ(Chat(client).status, 200);
   EXPECT_EQ(Chat(client).status, 200);
   const Answer refused = Chat(client);
@@ -110,7 +118,7 @@ TEST(RateLimitTest, TheWindowReopensAndCountsAfresh) {
 
 TEST(RateLimitTest, LimitsOnlyTheNamedModel) {
   Server server(With(Scenario::RateLimit(1, 60s, "m1"), {Model("m1"), Model("m2")}));
-  auto client = ClientOf(server);
+  auto client = QuickClient(server);
   EXPECT_EQ(Chat(client, "m1").status, 200);
   EXPECT_EQ(Chat(client, "m1").status, 429);
   for (int i = 0; i < 3; ++i) EXPECT_EQ(Chat(client, "m2").status, 200) << i;
@@ -119,7 +127,7 @@ TEST(RateLimitTest, LimitsOnlyTheNamedModel) {
 
 TEST(RateLimitTest, TokenBucketAdmitsABurstThenRefills) {
   Server server(With(Scenario::TokenBucket(5, 2)));
-  auto client = ClientOf(server);
+  auto client = QuickClient(server);
   EXPECT_EQ(Chat(client).status, 200);
   EXPECT_EQ(Chat(client).status, 200);
   const Answer refused = Chat(client);
@@ -133,7 +141,7 @@ TEST(RateLimitTest, StatusMakesItAnOverloadedServerInTheProfilesEnvelope) {
       With(ScenarioFromJson(json::parse(R"({"name":"rate-limit","status":503})")));
   options.profile = Profile::kVllmLegacy;
   Server server(options);
-  auto client = ClientOf(server);
+  auto client = QuickClient(server);
   const Answer refused = Chat(client);
   EXPECT_EQ(refused.status, 503);
   EXPECT_EQ(refused.retry_after, "1");
@@ -178,7 +186,7 @@ TEST(RateLimitTest, JsonRoundTripsAndBadKeysAreNamed) {
 
 TEST(SlowTest, AnswersNormallyAndIsJournalled) {
   Server server(With(Scenario::Slow(5ms)));
-  auto client = ClientOf(server);
+  auto client = QuickClient(server);
   EXPECT_EQ(Chat(client).status, 200);
   EXPECT_EQ(client.Get("/v1/models")->status, 200);
   const auto journal = server.journal();
@@ -244,7 +252,7 @@ TEST(ChaosTest, ProbabilitiesAreRoughlyRespected) {
   Scenario chaos = Scenario::Chaos(7, odds);
   chaos.chaos_statuses = {503};
   Server server(With(chaos));
-  auto client = ClientOf(server);
+  auto client = QuickClient(server);
   int refused = 0;
   for (int i = 0; i < 400; ++i) {
     const Answer answer = Chat(client);
@@ -260,7 +268,7 @@ TEST(ChaosTest, ProbabilitiesAreRoughlyRespected) {
 TEST(ChaosTest, ProbabilityZeroNeverFaultsOneAlways) {
   {
     Server server(With(Scenario::Chaos(1, ChaosOdds{})));
-    auto client = ClientOf(server);
+    auto client = QuickClient(server);
     for (int i = 0; i < 50; ++i) ASSERT_EQ(Chat(client).status, 200) << i;
     for (const std::string& fault : ChatFaults(server)) EXPECT_EQ(fault, "");
   }
@@ -269,12 +277,12 @@ TEST(ChaosTest, ProbabilityZeroNeverFaultsOneAlways) {
     odds.drop = 1;
     Server server(With(Scenario::Chaos(1, odds)));
     for (int i = 0; i < 50; ++i) {
-      auto client = ClientOf(server);
+      auto client = QuickClient(server);
       const auto result = PostStream(client, kChat, ChatBody("m1", "a long enough text", true));
       EXPECT_EQ(result.body.find("[DONE]"), std::string::npos) << i;
     }
     // The listing is not a generation request: it never draws.
-    auto client = ClientOf(server);
+    auto client = QuickClient(server);
     EXPECT_EQ(client.Get("/v1/models")->status, 200);
     const auto faults = ChatFaults(server);
     ASSERT_EQ(faults.size(), 50u);
