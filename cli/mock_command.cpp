@@ -41,6 +41,7 @@ struct Flags {
   std::optional<std::string> scenario;
   std::vector<std::string> params;
   std::optional<std::string> endpoint;
+  std::optional<long long> seed;
   std::optional<std::string> config;
   std::optional<long long> chunk_chars;
   std::optional<double> chunk_interval_ms;
@@ -115,6 +116,10 @@ support::FlagParser MakeParser(Flags& flags) {
                .value_name = "NAME",
                .help = "confine the scenario to health, models, chat or root"},
               &flags.endpoint)
+      .Int({.name = "seed",
+            .value_name = "N",
+            .help = "the chaos scenario's seed: the same N draws the same faults (--param seed=N)"},
+           &flags.seed, 0LL, (1LL << 53))
       .String({.name = "config",
                .value_name = "FILE",
                .help = "JSON config file (docs/mockserver.md); flags override it"},
@@ -189,7 +194,7 @@ std::chrono::microseconds Micros(double millis) {
 
 /// The scenario named by the flags, on top of the config file's.
 mock::Scenario ScenarioOf(const Flags& flags, const mock::Scenario& configured) {
-  if (!flags.scenario && flags.params.empty() && !flags.endpoint) return configured;
+  if (!flags.scenario && flags.params.empty() && !flags.endpoint && !flags.seed) return configured;
   nlohmann::json object = flags.scenario ? nlohmann::json::object() : mock::ToJson(configured);
   if (flags.scenario) {
     if (!mock::ParseScenarioKind(*flags.scenario))
@@ -204,6 +209,11 @@ mock::Scenario ScenarioOf(const Flags& flags, const mock::Scenario& configured) 
     const std::string text = param.substr(equals + 1);
     object[param.substr(0, equals)] =
         nlohmann::json::accept(text) ? nlohmann::json::parse(text) : nlohmann::json(text);
+  }
+  if (flags.seed) {
+    if (object.value("name", "") != "chaos")
+      throw UsageError{"--seed applies to the chaos scenario (--scenario chaos)"};
+    object["seed"] = *flags.seed;
   }
   try {
     return mock::ScenarioFromJson(object);

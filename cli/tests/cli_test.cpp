@@ -184,28 +184,17 @@ TEST(Cli, HelpListsEveryFlagOfTheDocs) {
         "--list", "--strict", "--baseline", "--out", "--results", "--junit", "--step-timeout",
         "--probe-budget"}},
       {"check", {"--model", "--api-key", "--wait", "--budget", "--load", "--json"}},
-      {"mock",
-       {"--host",
-        "--port",
-        "--base-path",
-        "--models",
-        "--profile",
-        "--scenario",
-        "--param",
-        "--endpoint",
-        "--config",
-        "--chunk-chars",
-        "--chunk-interval-ms",
-        "--first-chunk-ms",
-        "--listen-delay-ms",
-        "--threads",
-        "--keep-alive-s",
-        "--journal-size",
-        "--quiet",
-        "--replay",
-        "--replay-strict",
-        "--replay-speed",
-        "--admin-token"}},
+      {"mock", {"--host",           "--port",
+                "--base-path",      "--models",
+                "--profile",        "--scenario",
+                "--param",          "--endpoint",
+                "--seed",           "--config",
+                "--chunk-chars",    "--chunk-interval-ms",
+                "--first-chunk-ms", "--listen-delay-ms",
+                "--threads",        "--keep-alive-s",
+                "--journal-size",   "--quiet",
+                "--replay",         "--replay-strict",
+                "--replay-speed",   "--admin-token"}},
       {"record",
        {"--upstream", "--out", "--host", "--port", "--server", "--situation", "--description",
         "--quiet"}},
@@ -216,6 +205,12 @@ TEST(Cli, HelpListsEveryFlagOfTheDocs) {
       EXPECT_NE(run.out.find(flag + " "), std::string::npos) << command << " " << flag;
     }
   }
+}
+
+TEST(Cli, MockHelpListsSeed) {
+  const Outcome run = Provkit({"mock", "--help"});
+  ASSERT_EQ(run.code, 0);
+  EXPECT_NE(run.out.find("--seed N "), std::string::npos);
 }
 
 TEST(Cli, MockHelpListsEveryScenarioAndProfile) {
@@ -274,6 +269,13 @@ TEST(Cli, UsageErrorsGiveTheErrorAndOneUsageLine) {
        mock},
       {{"mock", "--param", "novalue"},
        "provkit mock: --param expects KEY=VALUE, got 'novalue'",
+       mock},
+      {{"mock", "--scenario", "hang", "--seed", "7"},
+       "provkit mock: --seed applies to the chaos scenario (--scenario chaos)",
+       mock},
+      {{"mock", "--scenario", "chaos", "--param", "drop=0.8", "--param", "hang=0.5"},
+       "provkit mock: bad scenario: /hang: the fault probabilities add up to more than 1 here (a "
+       "request draws at most one fault)",
        mock},
       {{"conform"},
        "provkit conform: name exactly one subject: --cpp, --adapter or --server",

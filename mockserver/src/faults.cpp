@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 
 #include "models.hpp"
 #include "responses.hpp"
@@ -295,6 +296,61 @@ void HugeShape(const Exchange& exchange, Plan& plan) {
   plan = std::move(huge);
 }
 
+// rate-limit: generation requests (naming `model`, when set) over the limit answer 429 (or
+// `status`) with Retry-After in whole seconds, rounded up.
+bool LimitedModel(const Exchange& exchange, const std::string& model) {
+  if (model.empty() || exchange.resolved_model() == model) return true;
+  const nlohmann::json* body = exchange.Json();
+  if (body == nullptr || !body->is_object()) return false;
+  const auto named = body->find("model");
+  return named != body->end() && named->is_string() && named->get<std::string>() == model;
+}
+Body Refusal(Profile profile, int status, long long retry_after_s) {
+  Body body;
+  switch (status) {
+    case 500:
+      body = ErrorAnswer(profile, 500, "Internal Server Error (simulated)", "server_error");
+      break;
+    case 502:
+      body = ErrorAnswer(profile, 502, "Bad Gateway (simulated)", "server_error");
+      break;
+    case 503:
+      body = ErrorAnswer(profile, 503, "Service Unavailable (simulated overload)", "server_error");
+      break;
+    default:
+      body = ErrorAnswer(profile, 429,
+                         "Rate limit reached for requests (simulated). Please try again in " +
+                             std::to_string(retry_after_s) + "s.",
+                         "requests", "rate_limit_exceeded");
+      break;
+  }
+  body.headers.emplace_back("Retry-After", std::to_string(retry_after_s));
+  return body;
+}
+std::optional<Plan> RateLimitAnswer(const Exchange& exchange, Stage stage) {
+  const Scenario& scenario = exchange.scenario();
+  if (stage != Stage::kResolved || !Chat(exchange.endpoint()) ||
+      !LimitedModel(exchange, scenario.limit_model))
+    return std::nullopt;
+  std::optional<steady_clock::duration> wait;
+  if (scenario.limit_rate <= 0 && scenario.limit_requests == 0) {
+    wait = scenario.limit_window;  // Nothing is admitted: no counter to keep.
+  } else if (exchange.snapshot().faults != nullptr) {
+    wait = exchange.snapshot().faults->Admit(scenario, steady_clock::now());
+  }
+  if (!wait) return std::nullopt;
+  const double seconds = std::chrono::duration<double>(*wait).count();
+  const long long retry_after = std::max(1LL, static_cast<long long>(std::ceil(seconds)));
+  const int status = scenario.status == 0 ? 429 : scenario.status;
+  return Answered(Refusal(exchange.profile(), status, retry_after), ScenarioKind::kRateLimit);
+}
+
+// slow: every answer waits `delay` before its first byte, its headers included.
+void SlowShape(const Exchange& exchange, Plan& plan) {
+  if (plan.kind == Plan::Kind::kHang) return;
+  plan.delay += exchange.scenario().delay;
+}
+
 constexpr Fault kFaults[] = {
     {.kind = ScenarioKind::kHealthy},
     {.kind = ScenarioKind::kLoading,
@@ -315,6 +371,62 @@ constexpr Fault kFaults[] = {
      .answer = StreamErrorAnswer,
      .shape = StreamErrorShape},
     {.kind = ScenarioKind::kHuge, .marks = Every, .shape = HugeShape},
+    {.kind = ScenarioKind::kRateLimit, .answer = RateLimitAnswer},
+    {.kind = ScenarioKind::kSlow, .marks = Every, .shape = SlowShape},
+    // chaos: no hooks of its own; DrawChaos picks the scenario each request is answered under.
+    {.kind = ScenarioKind::kChaos},
+};
+
+// chaos: splitmix64 (Steele, Lea, Flood 2014) mixes the seed with the draw number, so the n-th
+// draw depends on nothing else: not on the thread, not on what other requests did.
+std::uint64_t SplitMix64(std::uint64_t x) noexcept {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+/// A uniform double in [0, 1) from the top 53 bits.
+double Unit(std::uint64_t bits) noexcept { return static_cast<double>(bits >> 11) * 0x1.0p-53; }
+
+/// One chaos fault: its probability, the journal's name, and the scenario that implements it.
+struct ChaosKind {
+  double ChaosOdds::*odds;
+  std::string_view fault;
+  Scenario (*make)(const Scenario& chaos, std::uint64_t bits);
+};
+
+Scenario ChaosDrop(const Scenario& chaos, std::uint64_t /*bits*/) {
+  return Scenario::StreamDrop(chaos.after_chunks);
+}
+Scenario ChaosError(const Scenario& chaos, std::uint64_t /*bits*/) {
+  return Scenario::StreamError(chaos.after_chunks);
+}
+Scenario ChaosHang(const Scenario& chaos, std::uint64_t /*bits*/) {
+  return Scenario::Hang(chaos.hold);
+}
+Scenario ChaosMalformed(const Scenario& chaos, std::uint64_t /*bits*/) {
+  Scenario scenario = Scenario::Malformed(chaos.malformed);
+  scenario.after_chunks = chaos.after_chunks;
+  return scenario;
+}
+Scenario ChaosSlow(const Scenario& chaos, std::uint64_t /*bits*/) {
+  return Scenario::Slow(chaos.delay);
+}
+Scenario ChaosStatus(const Scenario& chaos, std::uint64_t bits) {
+  Scenario scenario = Scenario::RateLimit(0);  // Admits nothing: Retry-After is the 1 s window.
+  const auto& statuses = chaos.chaos_statuses;
+  scenario.status = statuses.empty() ? 500 : statuses[SplitMix64(bits) % statuses.size()];
+  return scenario;
+}
+
+constexpr ChaosKind kChaosKinds[] = {
+    {&ChaosOdds::drop, "chaos:stream-drop", ChaosDrop},
+    {&ChaosOdds::error, "chaos:stream-error", ChaosError},
+    {&ChaosOdds::hang, "chaos:hang", ChaosHang},
+    {&ChaosOdds::malformed, "chaos:malformed", ChaosMalformed},
+    {&ChaosOdds::slow, "chaos:slow", ChaosSlow},
+    {&ChaosOdds::status, "chaos:status", ChaosStatus},
 };
 
 }  // namespace
@@ -324,6 +436,29 @@ const Fault& FaultFor(ScenarioKind kind) noexcept {
     if (fault.kind == kind) return fault;
   }
   return kFaults[0];
+}
+
+std::optional<ChaosDraw> DrawChaos(const Scenario& chaos, std::uint64_t draw) {
+  const std::uint64_t bits = SplitMix64(chaos.seed ^ SplitMix64(draw));
+  const double roll = Unit(bits);
+  double below = 0;
+  for (const ChaosKind& kind : kChaosKinds) {
+    below += chaos.chaos.*kind.odds;
+    if (roll < below) {
+      Scenario scenario = kind.make(chaos, bits);
+      scenario.endpoint = Endpoint::kChat;
+      return ChaosDraw{std::make_shared<const Scenario>(std::move(scenario)), kind.fault};
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<ChaosDraw> DrawChaos(const Snapshot& snapshot, Endpoint endpoint) {
+  const Scenario& scenario = *snapshot.scenario;
+  if (scenario.kind != ScenarioKind::kChaos || !Chat(endpoint) || !Applies(scenario, endpoint) ||
+      snapshot.faults == nullptr)
+    return std::nullopt;
+  return DrawChaos(scenario, snapshot.faults->NextDraw());
 }
 
 bool Applies(const Scenario& scenario, Endpoint endpoint) noexcept {

@@ -2,7 +2,10 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
+#include <memory>
 #include <optional>
+#include <string_view>
 
 #include "exchange.hpp"
 #include "plan.hpp"
@@ -28,6 +31,19 @@ struct Fault {
 
 /// The entry of `kind`.
 const Fault& FaultFor(ScenarioKind kind) noexcept;
+
+/// What one request drew under the chaos scenario.
+struct ChaosDraw {
+  std::shared_ptr<const Scenario> scenario;  ///< The scenario it is answered under.
+  std::string_view fault;                    ///< The journal's name, e.g. "chaos:stream-drop".
+};
+
+/// The fault the `draw`-th generation request under the kChaos `chaos` draws, or nullopt for
+/// none. A pure function of the seed, the odds and `draw`.
+std::optional<ChaosDraw> DrawChaos(const Scenario& chaos, std::uint64_t draw);
+/// The draw of a request to `endpoint` answered from `snapshot`: nullopt unless its scenario is
+/// chaos and the request is a generation request it applies to (which takes the next draw).
+std::optional<ChaosDraw> DrawChaos(const Snapshot& snapshot, Endpoint endpoint);
 
 /// Whether `scenario` applies to a request to `endpoint`: it is not healthy and is confined to
 /// that endpoint or to all.

@@ -37,7 +37,99 @@ constexpr ScenarioInfo kScenarios[] = {
      "an error envelope as a data: event after `after_chunks` events; [DONE] after it as the "
      "profile does"},
     {ScenarioKind::kHuge, "huge", "a listing or body of `bytes` bytes (default 32 MiB)"},
+    {ScenarioKind::kRateLimit, "rate-limit",
+     "`requests` per `window_ms` (or a token bucket: `rate`/s, `burst`), then 429 (or `status`) "
+     "with Retry-After"},
+    {ScenarioKind::kSlow, "slow", "every answer waits `delay_ms` before its first byte"},
+    {ScenarioKind::kChaos, "chaos",
+     "each generation request draws at most one fault (`drop`, `error`, `hang`, `malformed`, "
+     "`slow`, `status` probabilities) from `seed`"},
 };
+
+/// The statuses a rate-limit (or chaos's status fault) may answer.
+constexpr int kLimitStatuses[] = {429, 500, 502, 503};
+
+bool LimitStatus(long long status) {
+  for (const int allowed : kLimitStatuses) {
+    if (allowed == status) return true;
+  }
+  return false;
+}
+
+int LimitStatusAt(const nlohmann::json& value, const std::string& pointer) {
+  if (!value.is_number_integer() || !LimitStatus(value.get<long long>()))
+    throw ConfigError("expected one of 429, 500, 502, 503", pointer);
+  return value.get<int>();
+}
+
+void ReadRateLimit(ObjectReader& reader, Scenario& scenario) {
+  const bool window = reader.Find("requests") != nullptr || reader.Find("window_ms") != nullptr;
+  const bool bucket = reader.Find("rate") != nullptr || reader.Find("burst") != nullptr;
+  if (window && bucket) {
+    throw ConfigError(
+        "give `requests`/`window_ms` (a fixed window) or `rate`/`burst` (a token bucket), not "
+        "both",
+        reader.PointerOf(reader.Find("rate") != nullptr ? "rate" : "burst"));
+  }
+  scenario.limit_requests = static_cast<int>(reader.Integer("requests", 0, 0, 1000000000));
+  scenario.limit_window =
+      std::chrono::duration_cast<milliseconds>(reader.Millis("window_ms", scenario.limit_window));
+  if (scenario.limit_window.count() < 1)
+    throw ConfigError("expected at least 1 ms", reader.PointerOf("window_ms"));
+  if (bucket) {
+    scenario.limit_rate = reader.Number("rate", 0.0, 0.0, 1000000.0);
+    if (scenario.limit_rate <= 0.0)
+      throw ConfigError("a token bucket needs a `rate` above 0 (per second)",
+                        reader.PointerOf("rate"));
+    scenario.limit_burst = reader.Number("burst", 1.0, 1.0, 1000000000.0);
+  }
+  scenario.limit_model = reader.String("model", "");
+  if (const nlohmann::json* status = reader.Find("status")) {
+    scenario.status = LimitStatusAt(*status, reader.PointerOf("status"));
+  }
+}
+
+void ReadChaos(ObjectReader& reader, Scenario& scenario) {
+  if (const nlohmann::json* seed = reader.Find("seed")) {
+    const bool non_negative =
+        seed->is_number_unsigned() || (seed->is_number_integer() && seed->get<long long>() >= 0);
+    if (!non_negative)
+      throw ConfigError("expected an integer from 0 to 2^64-1", reader.PointerOf("seed"));
+    scenario.seed = seed->get<std::uint64_t>();
+  }
+  ChaosOdds& odds = scenario.chaos;
+  double total = 0;
+  const auto probability = [&](std::string_view key, double& out) {
+    out = reader.Number(key, 0.0, 0.0, 1.0);
+    total += out;
+    if (total > 1.0 + 1e-9) {
+      throw ConfigError(
+          "the fault probabilities add up to more than 1 here (a request draws at "
+          "most one fault)",
+          reader.PointerOf(key));
+    }
+  };
+  probability("drop", odds.drop);
+  probability("error", odds.error);
+  probability("hang", odds.hang);
+  probability("malformed", odds.malformed);
+  probability("slow", odds.slow);
+  probability("status", odds.status);
+  if (const nlohmann::json* statuses = reader.Find("statuses")) {
+    const std::string pointer = reader.PointerOf("statuses");
+    if (!statuses->is_array() || statuses->empty())
+      throw ConfigError("expected a non-empty array of statuses", pointer);
+    scenario.chaos_statuses.clear();
+    for (std::size_t i = 0; i < statuses->size(); ++i) {
+      scenario.chaos_statuses.push_back(
+          LimitStatusAt((*statuses)[i], PointerJoin(pointer, std::to_string(i))));
+    }
+  }
+  scenario.after_chunks = static_cast<int>(reader.Integer("after_chunks", 2, 0, 1000000));
+  scenario.hold = std::chrono::duration_cast<milliseconds>(reader.Millis("hold_ms", scenario.hold));
+  scenario.delay =
+      std::chrono::duration_cast<milliseconds>(reader.Millis("delay_ms", scenario.delay));
+}
 
 constexpr std::pair<Endpoint, std::string_view> kEndpoints[] = {
     {Endpoint::kAll, "all"},   {Endpoint::kHealth, "health"}, {Endpoint::kModels, "models"},
@@ -87,6 +179,16 @@ std::string ScenarioNames() {
     names += info.name;
   }
   return names;
+}
+
+MalformedVariant ReadVariant(ObjectReader& reader) {
+  const std::string variant = reader.String("variant", "not-json");
+  const auto parsed = ParseMalformedVariant(variant);
+  if (!parsed) {
+    throw ConfigError("unknown variant '" + variant + "' (known: " + NamesOf(kVariants) + ")",
+                      reader.PointerOf("variant"));
+  }
+  return *parsed;
 }
 
 }  // namespace
@@ -173,6 +275,39 @@ Scenario Scenario::Huge(std::size_t bytes) {
   Scenario scenario;
   scenario.kind = ScenarioKind::kHuge;
   scenario.huge_bytes = bytes;
+  return scenario;
+}
+
+Scenario Scenario::RateLimit(int requests, milliseconds window, std::string model) {
+  Scenario scenario;
+  scenario.kind = ScenarioKind::kRateLimit;
+  scenario.limit_requests = requests;
+  scenario.limit_window = window;
+  scenario.limit_model = std::move(model);
+  return scenario;
+}
+
+Scenario Scenario::TokenBucket(double rate, double burst, std::string model) {
+  Scenario scenario;
+  scenario.kind = ScenarioKind::kRateLimit;
+  scenario.limit_rate = rate;
+  scenario.limit_burst = burst;
+  scenario.limit_model = std::move(model);
+  return scenario;
+}
+
+Scenario Scenario::Slow(milliseconds delay) {
+  Scenario scenario;
+  scenario.kind = ScenarioKind::kSlow;
+  scenario.delay = delay;
+  return scenario;
+}
+
+Scenario Scenario::Chaos(std::uint64_t seed, ChaosOdds odds) {
+  Scenario scenario;
+  scenario.kind = ScenarioKind::kChaos;
+  scenario.seed = seed;
+  scenario.chaos = odds;
   return scenario;
 }
 
@@ -275,17 +410,10 @@ Scenario ReadScenario(const nlohmann::json& value, const std::string& pointer) {
       scenario.hold =
           std::chrono::duration_cast<milliseconds>(reader.Millis("hold_ms", scenario.hold));
       break;
-    case ScenarioKind::kMalformed: {
-      const std::string variant = reader.String("variant", "not-json");
-      const auto parsed = ParseMalformedVariant(variant);
-      if (!parsed) {
-        throw ConfigError("unknown variant '" + variant + "' (known: " + NamesOf(kVariants) + ")",
-                          reader.PointerOf("variant"));
-      }
-      scenario.malformed = *parsed;
+    case ScenarioKind::kMalformed:
+      scenario.malformed = ReadVariant(reader);
       scenario.after_chunks = static_cast<int>(reader.Integer("after_chunks", 2, 0, 1000000));
       break;
-    }
     case ScenarioKind::kStreamDrop:
       scenario.after_chunks = static_cast<int>(reader.Integer("after_chunks", 2, 0, 1000000));
       break;
@@ -297,6 +425,17 @@ Scenario ReadScenario(const nlohmann::json& value, const std::string& pointer) {
     case ScenarioKind::kHuge:
       scenario.huge_bytes = static_cast<std::size_t>(
           reader.Integer("bytes", static_cast<long long>(scenario.huge_bytes), 1, 1LL << 34));
+      break;
+    case ScenarioKind::kRateLimit:
+      ReadRateLimit(reader, scenario);
+      break;
+    case ScenarioKind::kSlow:
+      scenario.delay =
+          std::chrono::duration_cast<milliseconds>(reader.Millis("delay_ms", scenario.delay));
+      break;
+    case ScenarioKind::kChaos:
+      ReadChaos(reader, scenario);
+      scenario.malformed = ReadVariant(reader);
       break;
   }
   reader.RejectUnknownKeys();
@@ -350,6 +489,34 @@ nlohmann::json ToJson(const Scenario& scenario) {
       break;
     case ScenarioKind::kHuge:
       out["bytes"] = scenario.huge_bytes;
+      break;
+    case ScenarioKind::kRateLimit:
+      if (scenario.limit_rate > 0) {
+        out["rate"] = scenario.limit_rate;
+        out["burst"] = scenario.limit_burst;
+      } else {
+        out["requests"] = scenario.limit_requests;
+        out["window_ms"] = scenario.limit_window.count();
+      }
+      if (!scenario.limit_model.empty()) out["model"] = scenario.limit_model;
+      out["status"] = scenario.status == 0 ? 429 : scenario.status;
+      break;
+    case ScenarioKind::kSlow:
+      out["delay_ms"] = scenario.delay.count();
+      break;
+    case ScenarioKind::kChaos:
+      out["seed"] = scenario.seed;
+      out["drop"] = scenario.chaos.drop;
+      out["error"] = scenario.chaos.error;
+      out["hang"] = scenario.chaos.hang;
+      out["malformed"] = scenario.chaos.malformed;
+      out["slow"] = scenario.chaos.slow;
+      out["status"] = scenario.chaos.status;
+      out["statuses"] = scenario.chaos_statuses;
+      out["after_chunks"] = scenario.after_chunks;
+      out["hold_ms"] = scenario.hold.count();
+      out["delay_ms"] = scenario.delay.count();
+      out["variant"] = MalformedVariantName(scenario.malformed);
       break;
   }
   return out;

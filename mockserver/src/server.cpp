@@ -307,6 +307,9 @@ Outcome Server::Impl::Answer(const httplib::Request& request, httplib::Response&
   Snapshot snapshot = state_.Take();
   const Route route = router_.Find(request.method, request.path, snapshot.profile);
   state_.Count(snapshot, route.endpoint);
+  // Chaos answers each generation request under the scenario of the fault it drew.
+  const std::optional<ChaosDraw> drawn = DrawChaos(snapshot, route.endpoint);
+  if (drawn) snapshot.scenario = drawn->scenario;
   Exchange exchange(request, route.endpoint, route.served, std::move(snapshot), state_, options_,
                     stop_);
   exchange.set_api_key_header(route.handler->ApiKeyHeader());
@@ -355,6 +358,7 @@ Outcome Server::Impl::Answer(const httplib::Request& request, httplib::Response&
     plan.fault = ScenarioName(scenario.kind);
   if (plan.kind == Plan::Kind::kBody && plan.body.status >= 400)
     route.handler->ShapeError(plan.body);
+  if (drawn && !plan.fault.empty()) plan.fault = drawn->fault;
   const ProfileTraits& traits = exchange.traits();
   if (plan.kind == Plan::Kind::kBody && plan.body.content_type == "application/json")
     plan.body.content_type = traits.json_type;

@@ -10,6 +10,7 @@ ServerState::ServerState(const ServerOptions& options, const StopSignal& stop)
     : options_(options),
       stop_(stop),
       scenario_(std::make_shared<const Scenario>(options.scenario)),
+      faults_(std::make_shared<FaultState>()),
       scenario_since_(Clock::now()),
       profile_(options.profile),
       timing_(options.timing),
@@ -21,6 +22,7 @@ void ServerState::EndScenarioWhenOver() {
   if (fault.over == nullptr || !fault.over(*scenario_, Clock::now() - scenario_since_, counted_))
     return;
   scenario_ = std::make_shared<const Scenario>();
+  faults_ = std::make_shared<FaultState>();
   scenario_since_ = Clock::now();
   counted_ = 0;
 }
@@ -29,7 +31,7 @@ Snapshot ServerState::Take() {
   std::lock_guard lock(mutex_);
   EndScenarioWhenOver();
   FinishDueLoads();
-  return {scenario_, profile_, timing_, models_};
+  return {scenario_, profile_, timing_, models_, faults_};
 }
 
 void ServerState::Count(const Snapshot& snapshot, Endpoint endpoint) {
@@ -42,6 +44,7 @@ void ServerState::Count(const Snapshot& snapshot, Endpoint endpoint) {
 void ServerState::SetScenario(Scenario scenario) {
   std::lock_guard lock(mutex_);
   scenario_ = std::make_shared<const Scenario>(std::move(scenario));
+  faults_ = std::make_shared<FaultState>();
   scenario_since_ = Clock::now();
   counted_ = 0;
 }

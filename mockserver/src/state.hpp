@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "fault_state.hpp"
 #include "provkit/mockserver/config.hpp"
 #include "stop_signal.hpp"
 
@@ -21,6 +22,8 @@ struct Snapshot {
   Profile profile = Profile::kOpenAi;
   StreamTiming timing;
   std::shared_ptr<const std::vector<Model>> models;
+  /// The counters of `scenario` (rate limits, chaos draws), created with it.
+  std::shared_ptr<FaultState> faults;
 };
 
 /// The mutable state behind a Server. Every member function is thread-safe.
@@ -79,6 +82,7 @@ class ServerState {
   const StopSignal& stop_;
   mutable std::mutex mutex_;
   std::shared_ptr<const Scenario> scenario_;
+  std::shared_ptr<FaultState> faults_;
   Clock::time_point scenario_since_;
   int counted_ = 0;
   Profile profile_;

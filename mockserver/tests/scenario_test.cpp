@@ -37,7 +37,7 @@ std::vector<std::string> ListedIds(const std::string& body) {
 }
 
 TEST(ScenarioTest, TableNamesEveryScenarioAndRoundTrips) {
-  EXPECT_EQ(Scenarios().size(), 12u);
+  EXPECT_EQ(Scenarios().size(), 15u);
   for (const ScenarioInfo& info : Scenarios()) {
     EXPECT_EQ(ParseScenarioKind(info.name), info.kind);
     EXPECT_EQ(ScenarioName(info.kind), info.name);

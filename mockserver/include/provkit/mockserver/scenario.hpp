@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <span>
@@ -26,6 +27,19 @@ enum class ScenarioKind {
   kStreamDrop,    ///< Close the connection after `after_chunks` stream events.
   kStreamError,   ///< An error envelope as a stream event after `after_chunks` events.
   kHuge,          ///< A listing or body of `huge_bytes` bytes, far over any sane limit.
+  kRateLimit,     ///< Generation requests over a limit answer 429 (or `status`) with Retry-After.
+  kSlow,          ///< Every answer waits `delay` before its first byte (headers included).
+  kChaos,         ///< Each generation request draws at most one fault, reproducibly from `seed`.
+};
+
+/// kChaos: the probability (0 to 1, together at most 1) of each fault a request may draw.
+struct ChaosOdds {
+  double drop = 0;       ///< stream-drop: the stream (or the body) is cut after `after_chunks`.
+  double error = 0;      ///< stream-error: an error event after `after_chunks` (plain: 500).
+  double hang = 0;       ///< hang: never answered; the connection is closed after `hold`.
+  double malformed = 0;  ///< malformed: a bad chunk (or body) of the `malformed` variant.
+  double slow = 0;       ///< slow: the first byte after `delay`.
+  double status = 0;     ///< status: one of `chaos_statuses` with the profile's error envelope.
 };
 
 /// The endpoints a scenario can be confined to.
@@ -65,7 +79,8 @@ struct Scenario {
   std::chrono::milliseconds loading_time{0};
   /// kMissingModel: ids left out of the listing; empty = every configured model.
   std::vector<std::string> hidden_models;
-  /// The status to answer; 0 = the scenario's default. kModelsError: the listing's (500);
+  /// The status to answer; 0 = the scenario's default. kRateLimit: the refusal's (429; 500, 502,
+  /// 503 make it an overloaded server instead). kModelsError: the listing's (500);
   /// kAuth: the refusal's (401); kNoHealth: the absent /health's (404; 405 and 501 are how other
   /// servers say it); kHealthy: the /health status (200; another 2xx or 3xx answers an empty body).
   int status = 0;
@@ -87,6 +102,24 @@ struct Scenario {
   std::string error_message = "simulated failure";
   /// kHuge: approximate size of the answer body in bytes.
   std::size_t huge_bytes = std::size_t{32} << 20;
+  /// kRateLimit, fixed window: requests allowed per `limit_window` (the window opens at the first
+  /// request after the last one closed); 0 refuses every request.
+  int limit_requests = 0;
+  std::chrono::milliseconds limit_window{1000};
+  /// kRateLimit, token bucket (when `limit_rate` > 0, instead of the window): tokens added per
+  /// second, up to `limit_burst`; the bucket starts full and each request takes one.
+  double limit_rate = 0;
+  double limit_burst = 1;
+  /// kRateLimit: only requests naming this model are limited; empty: every generation request.
+  std::string limit_model;
+  /// kSlow (and chaos's slow): the wait before the first byte of the answer.
+  std::chrono::milliseconds delay{1000};
+  /// kChaos: the seed; the same seed draws the same fault for the n-th generation request.
+  std::uint64_t seed = 0;
+  /// kChaos: each fault's probability per generation request.
+  ChaosOdds chaos;
+  /// kChaos: the statuses the `status` fault picks from (uniformly, by the same draw).
+  std::vector<int> chaos_statuses{500, 502, 503, 429};
 
   static Scenario Healthy(int health_status = 0);
   static Scenario Loading(int requests,
@@ -101,6 +134,14 @@ struct Scenario {
   static Scenario StreamDrop(int after_chunks = 2);
   static Scenario StreamError(int after_chunks = 2);
   static Scenario Huge(std::size_t bytes = std::size_t{32} << 20);
+  /// `requests` generation requests per `window` (for `model` only, when not empty), then 429.
+  static Scenario RateLimit(int requests,
+                            std::chrono::milliseconds window = std::chrono::milliseconds{1000},
+                            std::string model = {});
+  /// A token bucket: `rate` requests per second on average, bursts of `burst`.
+  static Scenario TokenBucket(double rate, double burst = 1, std::string model = {});
+  static Scenario Slow(std::chrono::milliseconds delay = std::chrono::milliseconds{1000});
+  static Scenario Chaos(std::uint64_t seed, ChaosOdds odds);
 
   /// A copy confined to `only`.
   Scenario On(Endpoint only) const;
