@@ -3,17 +3,18 @@
 #include "metrics.hpp"
 
 #include <algorithm>
-#include <cstdio>
+#include <charconv>
 
 namespace provkit::mock {
 namespace {
 
 constexpr std::string_view kOtherPath = "other";
 
+/// The shortest text that reads back as `value` ("0.005", not "0.0050000000000000001").
 std::string FormatDouble(double value) {
   char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%.17g", value);
-  return buffer;
+  const auto [end, error] = std::to_chars(buffer, buffer + sizeof buffer, value);
+  return error == std::errc() ? std::string(buffer, end) : std::string("NaN");
 }
 
 void Header(std::string& out, std::string_view name, std::string_view type, std::string_view help) {

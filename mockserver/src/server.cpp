@@ -101,7 +101,8 @@ class Server::Impl final : private AdminControls {
   Outcome Answer(const httplib::Request& request, httplib::Response& response,
                  Connection* connection, Metrics::Clock::time_point arrival);
   /// Whether `request` is a scrape of /metrics at the server root that no route of the active
-  /// profile serves (llama.cpp's answers 501, as llama-server without --metrics).
+  /// profile serves (llama.cpp's answers 501, as llama-server without --metrics) and no responder
+  /// may answer (a cassette may hold the recorded server's /metrics).
   bool IsRootMetrics(const httplib::Request& request) const;
 
   ServerOptions options_;
@@ -296,6 +297,7 @@ httplib::Server::HandlerResponse Server::Impl::AnswerFrontError(const httplib::R
 bool Server::Impl::IsRootMetrics(const httplib::Request& request) const {
   if (request.path != root_metrics_path_) return false;
   if (request.method != "GET" && request.method != "HEAD") return false;
+  if (!responders_.empty()) return false;
   return !router_.Find(request.method, request.path, state_.profile()).served;
 }
 
