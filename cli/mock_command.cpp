@@ -9,6 +9,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -392,8 +393,15 @@ int MockCommand(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   std::optional<ConfigReloader> reloader;
   if (flags.config) {
-    reloader.emplace(
-        *flags.config, [&flags] { return OptionsOf(flags); }, baseline);
+    const auto load = [&flags] {
+      try {
+        return OptionsOf(flags);
+      } catch (const UsageError& error) {
+        // The new file with the flags on top makes no sense (a --param its scenario lacks).
+        throw std::runtime_error(error.message);
+      }
+    };
+    reloader.emplace(*flags.config, load, baseline);
   }
 
   std::optional<mock::Server> server;

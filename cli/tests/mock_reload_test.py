@@ -145,7 +145,35 @@ def main():
                 proc.kill()
                 raise SystemExit("provkit mock did not stop within 10 s of SIGINT")
         assert proc.returncode == 0, proc.returncode
+    flags_on_top(provkit)
     print("ok")
+
+
+def flags_on_top(provkit):
+    """A --param the reloaded file's scenario cannot take is reported; the server keeps going."""
+    with tempfile.TemporaryDirectory() as directory:
+        path = os.path.join(directory, "mock.json")
+        write(path, json.dumps({"scenario": {"name": "loading", "requests": 2}}))
+        proc = subprocess.Popen([provkit, "mock", "--config", path, "--param", "requests=3",
+                                 "--port", "0", "--quiet"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            err = Stderr(proc.stderr)
+            root = proc.stdout.readline().strip()
+            if not root.startswith("http://127.0.0.1:"):
+                raise SystemExit(f"provkit mock printed no URL: {root!r}")
+            write(path, json.dumps({"scenario": {"name": "hang"}}))
+            _, line = err.wait_for(r"keeping the previous config: bad scenario: /requests")
+            with urllib.request.urlopen(root + "/__provkit/scenario", timeout=WAIT_S) as response:
+                assert json.loads(response.read())["name"] == "loading"
+        finally:
+            proc.send_signal(signal.SIGINT)
+            try:
+                proc.wait(timeout=WAIT_S)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                raise SystemExit("provkit mock did not stop within 10 s of SIGINT")
+        assert proc.returncode == 0, proc.returncode
 
 
 if __name__ == "__main__":
