@@ -13,10 +13,10 @@
 #include <thread>
 
 #include "commands.hpp"
+#include "provkit/support/clip.hpp"
 #include "provkit/runtime/error.hpp"
 #include "provkit/runtime/router.hpp"
 #include "provkit/runtime/session.hpp"
-#include "provkit/support/clip.hpp"
 
 namespace provkit::cli {
 namespace {

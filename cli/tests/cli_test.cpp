@@ -349,9 +349,7 @@ TEST(Cli, UsageErrorsGiveTheErrorAndOneUsageLine) {
       {{"check", "http://127.0.0.1:1/v1", "--budget", "0"},
        "provkit check: --budget expects a positive number of milliseconds, got '0'",
        check},
-      {{"check", "http://127.0.0.1:1/v1", "--load"},
-       "provkit check: --load needs --model M",
-       check},
+      {{"check", "http://127.0.0.1:1/v1", "--load"}, "provkit check: --load needs --model M", check},
   };
   for (const UsageCase& usage : cases) {
     ExpectUsageError(Provkit(usage.args), usage, "provkit " + Joined(usage.args));

@@ -29,9 +29,8 @@ SubjectFactory Wrapped(const char* name, ProviderFault fault) {
 // A cloud-dialect provider ("openai", "anthropic") with a stream fault; it has no probe.
 SubjectFactory Cloud(const char* name, ProviderFault fault, const char* provider) {
   return [name, fault, provider] {
-    return std::make_unique<ProviderSubject>(
-        name, FaultyCloudProvider(fault, provider),
-        Capabilities{.readiness = false, .cancellation = false});
+    return std::make_unique<ProviderSubject>(name, FaultyCloudProvider(fault, provider),
+                                             Capabilities{.readiness = false, .cancellation = false});
   };
 }
 
@@ -143,10 +142,9 @@ TEST(CloudFaultControl, TheWrapperWithoutAFaultPassesS7AndS8InBothDialects) {
   for (const auto& [provider, dialect] :
        {std::pair{"openai", "responses"}, std::pair{"anthropic", "anthropic"}}) {
     for (const char* clause : {"S7", "S8"}) {
-      const reports::ClauseResult result = JudgeClause(
-          clause, Cloud("control", ProviderFault::kNone, provider), QuickOptions(dialect));
-      EXPECT_EQ(result.verdict, Verdict::kPass)
-          << dialect << " " << clause << ": " << result.reason;
+      const reports::ClauseResult result =
+          JudgeClause(clause, Cloud("control", ProviderFault::kNone, provider), QuickOptions(dialect));
+      EXPECT_EQ(result.verdict, Verdict::kPass) << dialect << " " << clause << ": " << result.reason;
     }
   }
 }

@@ -522,16 +522,17 @@ Output ChunkDecoder::TakeOutput() { return turn_.Take(); }
 namespace provkit::wire {
 
 const Dialect& ChatCompletions() {
-  static const Dialect dialect{.name = "chat",
-                               .title = "Chat Completions",
-                               .path = "/chat/completions",
-                               .scope = chat::kLocalScope,
-                               .managed_fields = chat::kManagedFields,
-                               .auth = Auth::kBearer,
-                               .server_noun = "Local server",
-                               .build_body = chat::BuildRequestBody,
-                               .decode = chat::DecodeCompletion,
-                               .new_decoder = NewDecoder<chat::ChunkDecoder>};
+  static const Dialect dialect{
+      .name = "chat",
+      .title = "Chat Completions",
+      .path = "/chat/completions",
+      .scope = chat::kLocalScope,
+      .managed_fields = chat::kManagedFields,
+      .auth = Auth::kBearer,
+      .server_noun = "Local server",
+      .build_body = chat::BuildRequestBody,
+      .decode = chat::DecodeCompletion,
+      .new_decoder = NewDecoder<chat::ChunkDecoder>};
   return dialect;
 }
 

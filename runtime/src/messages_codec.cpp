@@ -277,16 +277,17 @@ class MessagesDecoder final : public NamedEventDecoder {
 }  // namespace
 
 const Dialect& Messages() {
-  static const Dialect dialect{.name = "anthropic",
-                               .title = "Anthropic Messages",
-                               .path = "/messages",
-                               .scope = "anthropic",
-                               .managed_fields = kManaged,
-                               .auth = Auth::kAnthropic,
-                               .server_noun = "The Anthropic server",
-                               .build_body = BuildBody,
-                               .decode = DecodeMessage,
-                               .new_decoder = NewDecoder<MessagesDecoder>};
+  static const Dialect dialect{
+      .name = "anthropic",
+      .title = "Anthropic Messages",
+      .path = "/messages",
+      .scope = "anthropic",
+      .managed_fields = kManaged,
+      .auth = Auth::kAnthropic,
+      .server_noun = "The Anthropic server",
+      .build_body = BuildBody,
+      .decode = DecodeMessage,
+      .new_decoder = NewDecoder<MessagesDecoder>};
   return dialect;
 }
 

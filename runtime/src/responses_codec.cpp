@@ -242,16 +242,17 @@ class ResponsesDecoder final : public NamedEventDecoder {
 }  // namespace
 
 const Dialect& Responses() {
-  static const Dialect dialect{.name = "responses",
-                               .title = "OpenAI Responses",
-                               .path = "/responses",
-                               .scope = "openai",
-                               .managed_fields = kManaged,
-                               .auth = Auth::kBearer,
-                               .server_noun = "The OpenAI server",
-                               .build_body = BuildBody,
-                               .decode = DecodeResponse,
-                               .new_decoder = NewDecoder<ResponsesDecoder>};
+  static const Dialect dialect{
+      .name = "responses",
+      .title = "OpenAI Responses",
+      .path = "/responses",
+      .scope = "openai",
+      .managed_fields = kManaged,
+      .auth = Auth::kBearer,
+      .server_noun = "The OpenAI server",
+      .build_body = BuildBody,
+      .decode = DecodeResponse,
+      .new_decoder = NewDecoder<ResponsesDecoder>};
   return dialect;
 }
 

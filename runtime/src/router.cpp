@@ -40,7 +40,8 @@ ModelLoadAnswer RequestModelLoad(const Config& config, const std::string& model)
   request.body = nlohmann::json{{"model", model}}.dump();
   std::string body;
   bool cut = false;
-  request.content_receiver = [&](const char* data, std::size_t size, std::uint64_t, std::uint64_t) {
+  request.content_receiver = [&](const char* data, std::size_t size, std::uint64_t,
+                                 std::uint64_t) {
     const std::size_t room = kMaxAnswerBytes - body.size();
     body.append(data, std::min(size, room));
     cut = size > room;
@@ -60,8 +61,8 @@ ModelLoadAnswer RequestModelLoad(const Config& config, const std::string& model)
   const std::string words = support::ClipPrintable(said.value_or(body), 300);
   answer.accepted = response.status == 200 ||
                     (response.status == 400 && words.find("already") != std::string::npos);
-  answer.message =
-      where + " answered " + std::to_string(response.status) + (words.empty() ? "" : ": " + words);
+  answer.message = where + " answered " + std::to_string(response.status) +
+                   (words.empty() ? "" : ": " + words);
   if (response.status == 404 && words.find("model") == std::string::npos) {
     answer.message += " (the server has no router load endpoint: is it llama.cpp in router mode?)";
   }

@@ -155,7 +155,8 @@ nlohmann::json ParseAnswer(std::string_view body, const std::string& provider, P
 /// each event to OnEvent; turn_ assembles the answer. Not thread-safe.
 class NamedEventDecoder : public StreamDecoder {
  public:
-  void Decode(std::string_view data, std::vector<StreamEvent>& out, std::string_view event) final;
+  void Decode(std::string_view data, std::vector<StreamEvent>& out,
+              std::string_view event) final;
   void Finish(std::vector<StreamEvent>& out) override { turn_.CompleteCalls(out); }
   bool done() const noexcept final { return done_; }
   bool finished() const noexcept final { return turn_.finished(); }

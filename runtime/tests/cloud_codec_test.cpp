@@ -44,9 +44,10 @@ Environment WeatherEnvironment() {
 // A turn that continues a tool call: history with the call, its result, and a new question.
 Input ToolTurn() {
   Input input;
-  input.history = {{.role = "user", .content = "Weather in Paris?"},
-                   {.role = "assistant",
-                    .tool_calls = {MakeToolCall("call_1", "get_weather", R"({"city":"Paris"})")}}};
+  input.history = {
+      {.role = "user", .content = "Weather in Paris?"},
+      {.role = "assistant",
+       .tool_calls = {MakeToolCall("call_1", "get_weather", R"({"city":"Paris"})")}}};
   input.tool_results = {{.call_id = "call_1", .content = "18 C"}};
   input.text = "And in Rome?";
   return input;
@@ -68,10 +69,11 @@ TEST(ResponsesDialect, BuildsInputItemsInstructionsToolsAndScopedOptions) {
   EXPECT_EQ(body["store"], false);
   EXPECT_FALSE(body.contains("top_k")) << "another provider's scope leaked in";
   EXPECT_EQ(body["tool_choice"], (json{{"type", "function"}, {"name", "get_weather"}}));
-  EXPECT_EQ(body["tools"][0], (json{{"type", "function"},
-                                    {"name", "get_weather"},
-                                    {"description", "Weather by city"},
-                                    {"parameters", {{"type", "object"}}}}));
+  EXPECT_EQ(body["tools"][0],
+            (json{{"type", "function"},
+                  {"name", "get_weather"},
+                  {"description", "Weather by city"},
+                  {"parameters", {{"type", "object"}}}}));
   const json expected_input = json::parse(R"([
     {"role":"user","content":"Weather in Paris?"},
     {"type":"function_call","call_id":"call_1","name":"get_weather","arguments":"{\"city\":\"Paris\"}"},
@@ -157,12 +159,10 @@ std::vector<Event> ResponseEvents() {
   add("response.output_text.delta", {{"output_index", 1}, {"delta", "world"}});
   add("response.output_text.done", {{"output_index", 1}, {"text", "Hello world"}});
   add("response.output_item.done", {{"output_index", 1}, {"item", response["output"][1]}});
-  add("response.output_item.added", {{"output_index", 2},
-                                     {"item",
-                                      {{"type", "function_call"},
-                                       {"call_id", "call_9"},
-                                       {"name", "get_weather"},
-                                       {"arguments", ""}}}});
+  add("response.output_item.added",
+      {{"output_index", 2},
+       {"item",
+        {{"type", "function_call"}, {"call_id", "call_9"}, {"name", "get_weather"}, {"arguments", ""}}}});
   add("response.function_call_arguments.delta", {{"output_index", 2}, {"delta", R"({"city": )"}});
   add("response.function_call_arguments.delta", {{"output_index", 2}, {"delta", R"("Rome"})"}});
   add("response.function_call_arguments.done",
@@ -186,8 +186,7 @@ TEST(ResponsesDialect, S8StreamGivesTheEventsAndTheOutputOfTheResponse) {
   EXPECT_EQ(events[3].tool_call.name, "get_weather");
   EXPECT_EQ(events[3].tool_call.id, "call_9");
   const Output decoded = Responses().decode(kResponse, "subject", Phase::kGenerate);
-  EXPECT_TRUE(streamed.SameAnswer(decoded)) << json(streamed).dump() << "\n"
-                                            << json(decoded).dump();
+  EXPECT_TRUE(streamed.SameAnswer(decoded)) << json(streamed).dump() << "\n" << json(decoded).dump();
 }
 
 TEST(ResponsesDialect, S7ErrorEventsAndFailedResponsesFailTheStream) {
@@ -224,9 +223,8 @@ TEST(ResponsesDialect, HostileEventsFailTheStreamWithABoundedMessage) {
   EXPECT_THROW(decoder->Decode(std::string(100000, '{'), events, ""), APIError);
   const std::unique_ptr<StreamDecoder> other = Responses().new_decoder("subject", true);
   try {
-    other->Decode(
-        R"({"type":"response.function_call_arguments.delta","output_index":99999,"delta":"x"})",
-        events, "");
+    other->Decode(R"({"type":"response.function_call_arguments.delta","output_index":99999,"delta":"x"})",
+                  events, "");
     ADD_FAILURE() << "an output_index out of range was accepted";
   } catch (const APIError& error) {
     EXPECT_LT(std::string(error.what()).size(), 2000u);
@@ -286,9 +284,8 @@ TEST(MessagesDialect, DecodesBlocksStopReasonAndUsage) {
 
 TEST(MessagesDialect, AnErrorBodyIsMalformedAndNamesTheErrorType) {
   try {
-    Messages().decode(
-        R"({"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}})", "subject",
-        Phase::kGenerate);
+    Messages().decode(R"({"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}})",
+                      "subject", Phase::kGenerate);
     ADD_FAILURE() << "an error body decoded";
   } catch (const APIError& error) {
     EXPECT_EQ(error.kind(), ErrorKind::kMalformedResponse);
@@ -303,39 +300,31 @@ std::vector<Event> MessageEvents() {
     data["type"] = type;
     events.push_back({type, std::move(data)});
   };
-  add("message_start", {{"message",
-                         {{"id", "msg_1"},
-                          {"type", "message"},
-                          {"role", "assistant"},
-                          {"content", json::array()},
-                          {"usage", {{"input_tokens", 5}, {"output_tokens", 1}}}}}});
-  add("content_block_start",
-      {{"index", 0}, {"content_block", {{"type", "thinking"}, {"thinking", ""}}}});
-  add("content_block_delta",
-      {{"index", 0}, {"delta", {{"type", "thinking_delta"}, {"thinking", "Think."}}}});
-  add("content_block_delta",
-      {{"index", 0}, {"delta", {{"type", "signature_delta"}, {"signature", "sig"}}}});
+  add("message_start",
+      {{"message",
+        {{"id", "msg_1"}, {"type", "message"}, {"role", "assistant"}, {"content", json::array()},
+         {"usage", {{"input_tokens", 5}, {"output_tokens", 1}}}}}});
+  add("content_block_start", {{"index", 0}, {"content_block", {{"type", "thinking"}, {"thinking", ""}}}});
+  add("content_block_delta", {{"index", 0}, {"delta", {{"type", "thinking_delta"}, {"thinking", "Think."}}}});
+  add("content_block_delta", {{"index", 0}, {"delta", {{"type", "signature_delta"}, {"signature", "sig"}}}});
   add("content_block_stop", {{"index", 0}});
   add("ping", json::object());
   add("content_block_start", {{"index", 1}, {"content_block", {{"type", "text"}, {"text", ""}}}});
-  add("content_block_delta",
-      {{"index", 1}, {"delta", {{"type", "text_delta"}, {"text", "Hello "}}}});
-  add("content_block_delta",
-      {{"index", 1}, {"delta", {{"type", "text_delta"}, {"text", "world"}}}});
+  add("content_block_delta", {{"index", 1}, {"delta", {{"type", "text_delta"}, {"text", "Hello "}}}});
+  add("content_block_delta", {{"index", 1}, {"delta", {{"type", "text_delta"}, {"text", "world"}}}});
   add("content_block_stop", {{"index", 1}});
-  add("content_block_start", {{"index", 2},
-                              {"content_block",
-                               {{"type", "tool_use"},
-                                {"id", "toolu_1"},
-                                {"name", "get_weather"},
-                                {"input", json::object()}}}});
+  add("content_block_start",
+      {{"index", 2},
+       {"content_block",
+        {{"type", "tool_use"}, {"id", "toolu_1"}, {"name", "get_weather"}, {"input", json::object()}}}});
   add("content_block_delta",
       {{"index", 2}, {"delta", {{"type", "input_json_delta"}, {"partial_json", R"({"city": )"}}}});
   add("content_block_delta",
       {{"index", 2}, {"delta", {{"type", "input_json_delta"}, {"partial_json", R"("Rome"})"}}}});
   add("content_block_stop", {{"index", 2}});
-  add("message_delta", {{"delta", {{"stop_reason", "tool_use"}, {"stop_sequence", nullptr}}},
-                        {"usage", {{"output_tokens", 7}}}});
+  add("message_delta",
+      {{"delta", {{"stop_reason", "tool_use"}, {"stop_sequence", nullptr}}},
+       {"usage", {{"output_tokens", 7}}}});
   add("message_stop", json::object());
   return events;
 }
@@ -352,16 +341,13 @@ TEST(MessagesDialect, S8StreamAssemblesInputJsonDeltasIntoTheMessagesToolCall) {
                                     EventType::kToolCall, EventType::kUsage, EventType::kFinish}));
   EXPECT_EQ(events[6].tool_call.arguments_text, R"({"city":"Rome"})");
   const Output decoded = Messages().decode(kMessage, "subject", Phase::kGenerate);
-  EXPECT_TRUE(streamed.SameAnswer(decoded)) << json(streamed).dump() << "\n"
-                                            << json(decoded).dump();
+  EXPECT_TRUE(streamed.SameAnswer(decoded)) << json(streamed).dump() << "\n" << json(decoded).dump();
 }
 
 TEST(MessagesDialect, S7AnErrorEventFailsTheStreamWithItsType) {
   std::vector<Event> stream = MessageEvents();
   stream.resize(3);
-  stream.push_back(
-      {"error",
-       {{"type", "error"}, {"error", {{"type", "overloaded_error"}, {"message", "Overloaded"}}}}});
+  stream.push_back({"error", {{"type", "error"}, {"error", {{"type", "overloaded_error"}, {"message", "Overloaded"}}}}});
   try {
     DecodeAll(Messages(), stream);
     ADD_FAILURE() << "the error event passed";
