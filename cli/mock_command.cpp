@@ -9,11 +9,13 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "commands.hpp"
+#include "mock_reload.hpp"
 #include "provkit/mockserver/config.hpp"
 #include "provkit/mockserver/server.hpp"
 #include "provkit/support/clip.hpp"
@@ -26,7 +28,11 @@ namespace mock = provkit::mock;
 
 constexpr char kDescription[] =
     "Runs the mock OpenAI-compatible server until SIGINT or SIGTERM. The first line\n"
-    "on stdout is the server's URL; each request is logged on stderr as one line.";
+    "on stdout is the server's URL; each request is logged on stderr as one line.\n"
+    "With --config, the file is reloaded when it changes (checked every 500 ms) and on\n"
+    "SIGHUP: scenario, script, timing, profile and models apply at once, other settings\n"
+    "need a restart; a broken file keeps the running config and is reported as\n"
+    "file:line:column: message on stderr.";
 
 /// Where the admin token may come from besides --admin-token.
 constexpr char kAdminTokenVariable[] = "PROVKIT_ADMIN_TOKEN";
@@ -78,7 +84,11 @@ std::string Epilogue() {
       "addressed to this server only (Host, Origin; POST bodies as application/json); on a\n"
       "non-loopback --host they need the admin token (--admin-token, $PROVKIT_ADMIN_TOKEN, or\n"
       "one generated and printed at start) as 'Authorization: Bearer T' or\n"
-      "'X-Provkit-Admin-Token: T'.";
+      "'X-Provkit-Admin-Token: T'.\n"
+      "\nmetrics: GET /__provkit/metrics (admin access as above) and GET /metrics (public,\n"
+      "unless the profile serves its own: llama.cpp answers 501 there) serve Prometheus\n"
+      "text format: requests by path, status and fault, streams in flight, time to first\n"
+      "token and between tokens, connections.";
   return out;
 }
 
@@ -122,7 +132,8 @@ support::FlagParser MakeParser(Flags& flags) {
            &flags.seed, 0LL, (1LL << 53))
       .String({.name = "config",
                .value_name = "FILE",
-               .help = "JSON config file (docs/mockserver.md); flags override it"},
+               .help = "JSON config file (docs/mockserver.md); flags override it;\n"
+                       "reloaded when it changes and on SIGHUP"},
               &flags.config)
       .Int({.name = "chunk-chars",
             .value_name = "N",
@@ -364,8 +375,10 @@ int MockCommand(int argc, char** argv) {
     return *exit;
   }
   mock::ServerOptions options;
+  mock::ServerOptions baseline;  ///< As the file and flags say, before the token is chosen.
   try {
     options = OptionsOf(flags);
+    baseline = options;
   } catch (const UsageError& error) {
     return parser.PrintUsageError(error.message, std::cerr);
   } catch (const mock::ConfigError& error) {
@@ -385,7 +398,21 @@ int MockCommand(int argc, char** argv) {
 
   // Block the stop signals before the server starts its threads, so that only sigwait below sees
   // them.
-  const sigset_t stop_signals = BlockStopSignals();
+  sigset_t stop_signals = BlockStopSignals();
+  sigaddset(&stop_signals, SIGHUP);  // reload, in the loop below
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  std::optional<ConfigReloader> reloader;
+  if (flags.config) {
+    const auto load = [&flags] {
+      try {
+        return OptionsOf(flags);
+      } catch (const UsageError& error) {
+        // The new file with the flags on top makes no sense (a --param its scenario lacks).
+        throw std::runtime_error(error.message);
+      }
+    };
+    reloader.emplace(*flags.config, load, baseline);
+  }
 
   std::optional<mock::Server> server;
   try {
@@ -419,7 +446,22 @@ int MockCommand(int argc, char** argv) {
   }
 
   int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
+  for (;;) {
+    // With a config file, wake every 500 ms to look at it.
+    const timespec poll{0, 500 * 1000 * 1000};
+    signal_number = sigtimedwait(&stop_signals, nullptr, reloader ? &poll : nullptr);
+    if (signal_number == SIGINT || signal_number == SIGTERM) break;
+    if (!reloader) {
+      if (signal_number == SIGHUP)
+        std::fprintf(stderr, "provkit mock: SIGHUP: no --config file to reload\n");
+      continue;
+    }
+    if (signal_number == SIGHUP) {
+      reloader->Reload(*server, "SIGHUP");
+    } else {
+      reloader->Poll(*server);
+    }
+  }
   if (!flags.quiet)
     std::fprintf(stderr, "provkit mock: %s, stopping\n",
                  signal_number == SIGINT ? "SIGINT" : "SIGTERM");

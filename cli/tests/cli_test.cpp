@@ -224,6 +224,15 @@ TEST(Cli, MockHelpListsEveryScenarioAndProfile) {
   }
 }
 
+TEST(Cli, MockHelpMentionsMetricsAndConfigReload) {
+  const Outcome run = Provkit({"mock", "--help"});
+  ASSERT_EQ(run.code, 0);
+  EXPECT_NE(run.out.find("GET /__provkit/metrics"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("GET /metrics"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("reloaded when it changes"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("SIGHUP"), std::string::npos) << run.out;
+}
+
 /// A bad command line and the exact stderr it must give: the error, then the one usage line.
 struct UsageCase {
   std::vector<std::string> args;

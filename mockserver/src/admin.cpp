@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "metrics.hpp"
 #include "readers.hpp"
 #include "redaction.hpp"
 
@@ -64,7 +65,10 @@ void HandleAdmin(AdminControls& controls, const httplib::Request& request,
   const bool post = request.method == "POST";
   ServerState& state = controls.State();
   try {
-    if (what == "journal" && get) {
+    if (what == "metrics" && (get || request.method == "HEAD")) {
+      response.status = 200;
+      response.set_content(controls.MetricsText(), std::string(kMetricsContentType));
+    } else if (what == "journal" && get) {
       json entries = json::array();
       const support::Redactor secrets = controls.Secrets();
       for (const JournalEntry& entry : controls.JournalSnapshot())

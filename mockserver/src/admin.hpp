@@ -27,6 +27,8 @@ class AdminControls {
   virtual void SetScenario(Scenario scenario) = 0;
   /// Who may use the admin endpoints.
   virtual AdminPolicy Access() const = 0;
+  /// The /metrics text (Prometheus text exposition format 0.0.4).
+  virtual std::string MetricsText() const = 0;
   /// The secrets every admin answer is redacted of.
   virtual support::Redactor Secrets() const = 0;
 };

@@ -48,6 +48,8 @@ class ConnectionRegistry {
   std::uint64_t opened() const noexcept { return opened_.load(); }
   std::uint64_t open() const noexcept { return open_.load(); }
   void ResetOpened() noexcept { opened_.store(0); }
+  /// TCP connections accepted since start; ResetOpened leaves it alone.
+  std::uint64_t accepted_total() const noexcept { return next_id_.load() - 1; }
   bool WaitForOpenAtMost(std::uint64_t count, std::chrono::milliseconds timeout) const;
 
  private:

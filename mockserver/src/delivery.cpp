@@ -95,14 +95,18 @@ void Generated(httplib::Response& response, std::shared_ptr<HugeBody> body,
 }
 
 void Stream(httplib::Response& response, std::shared_ptr<EventSource> source, StreamTiming timing,
-            const StopSignal& stop) {
+            const StopSignal& stop, Metrics* metrics, Clock::time_point arrival) {
   struct State {
+    State(std::shared_ptr<EventSource> events, StreamTiming pace, Metrics* metrics,
+          Clock::time_point arrival)
+        : source(std::move(events)), timing(pace), probe(metrics, arrival) {}
     std::shared_ptr<EventSource> source;
     StreamTiming timing;
     bool started = false;
     std::string buffer;
+    Metrics::StreamProbe probe;  ///< In flight until cpp-httplib drops the provider.
   };
-  auto state = std::make_shared<State>(State{std::move(source), timing, false, {}});
+  auto state = std::make_shared<State>(std::move(source), timing, metrics, arrival);
   response.status = 200;
   response.set_header("Cache-Control", "no-cache");
   response.set_chunked_content_provider(
@@ -125,7 +129,10 @@ void Stream(httplib::Response& response, std::shared_ptr<EventSource> source, St
           if (paced && step == EventSource::Step::kEvent) break;
           if (buffer.size() >= kStreamBatchBytes) break;
         }
-        if (!buffer.empty() && !sink.write(buffer.data(), buffer.size())) return false;
+        if (!buffer.empty()) {
+          if (!sink.write(buffer.data(), buffer.size())) return false;
+          state->probe.Wrote();
+        }
         if (step == EventSource::Step::kDrop) return false;
         if (step == EventSource::Step::kEnd) {
           sink.done();
@@ -138,8 +145,8 @@ void Stream(httplib::Response& response, std::shared_ptr<EventSource> source, St
 
 }  // namespace
 
-int Deliver(Plan plan, httplib::Response& response, Connection* connection,
-            const StopSignal& stop) {
+int Deliver(Plan plan, httplib::Response& response, Connection* connection, const StopSignal& stop,
+            Metrics* metrics, Metrics::Clock::time_point arrival) {
   if (plan.kind == Plan::Kind::kHang) return Hang(response, connection, plan.hold, stop);
   if (plan.delay.count() > 0 && !stop.WaitFor(plan.delay)) {
     if (connection != nullptr) ShutdownSocket(connection->socket);
@@ -155,7 +162,7 @@ int Deliver(Plan plan, httplib::Response& response, Connection* connection,
         }
         Trickle(response, 200, "text/event-stream", std::move(text), *plan.trickle, true, stop);
       } else {
-        Stream(response, std::move(plan.stream), plan.timing, stop);
+        Stream(response, std::move(plan.stream), plan.timing, stop, metrics, arrival);
       }
       return 200;
     case Plan::Kind::kGenerated:

@@ -100,6 +100,12 @@ Route Router::Find(std::string_view method, std::string_view path, Profile profi
   return {Endpoint::kRoot, unknown_.get(), false, true};
 }
 
+std::vector<std::string> Router::Paths() const {
+  std::vector<std::string> paths{root_};
+  for (const Entry& entry : entries_) paths.push_back(entry.path);
+  return paths;
+}
+
 std::shared_ptr<const Handler> HealthRoute() {
   static const auto kHandler = std::make_shared<const HealthHandler>();
   return kHandler;

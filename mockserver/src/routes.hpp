@@ -83,6 +83,9 @@ class Router {
 
   Route Find(std::string_view method, std::string_view path, Profile profile) const;
 
+  /// Every path a route serves (the root page's included), for bounded metric labels.
+  std::vector<std::string> Paths() const;
+
   const std::string& root() const { return root_; }
   const std::string& parent() const { return parent_; }
   const std::string& base() const { return base_; }

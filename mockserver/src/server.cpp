@@ -16,6 +16,7 @@
 #include "delivery.hpp"
 #include "faults.hpp"
 #include "journal.hpp"
+#include "metrics.hpp"
 #include "readers.hpp"
 #include "redaction.hpp"
 #include "replay.hpp"
@@ -85,6 +86,9 @@ class Server::Impl final : private AdminControls {
   ServerState& State() override { return state_; }
   AdminPolicy Access() const override { return {options_.host, port_, options_.admin_token}; }
   support::Redactor Secrets() const override { return secrets_.Snapshot(); }
+  std::string MetricsText() const override {
+    return metrics_.Render(connections_.open(), connections_.accepted_total());
+  }
 
   void ConfigureHttp();
   void Bind(int port);
@@ -95,7 +99,11 @@ class Server::Impl final : private AdminControls {
   httplib::Server::HandlerResponse AnswerFrontError(const httplib::Request& request,
                                                     httplib::Response& response);
   Outcome Answer(const httplib::Request& request, httplib::Response& response,
-                 Connection* connection);
+                 Connection* connection, Metrics::Clock::time_point arrival);
+  /// Whether `request` is a scrape of /metrics at the server root that no route of the active
+  /// profile serves (llama.cpp's answers 501, as llama-server without --metrics) and no responder
+  /// may answer (a cassette may hold the recorded server's /metrics).
+  bool IsRootMetrics(const httplib::Request& request) const;
 
   ServerOptions options_;
   SecretRegistry secrets_;
@@ -108,6 +116,8 @@ class Server::Impl final : private AdminControls {
   ServerState state_;
   ConnectionRegistry connections_;
   Journal journal_;
+  Metrics metrics_;
+  std::string root_metrics_path_;
 
   std::mutex stop_call_mutex_;
   // Guarded by stop_'s lock.
@@ -124,7 +134,9 @@ Server::Impl::Impl(ServerOptions options)
     : options_(Validated(std::move(options))),
       router_(DefaultRouter(options_.base_path)),
       state_(options_, stop_),
-      journal_(options_.journal_size) {
+      journal_(options_.journal_size),
+      metrics_(router_.Paths()),
+      root_metrics_path_(router_.parent() + "/metrics") {
   secrets_.Add(options_.admin_token);
   if (options_.scenario.kind == ScenarioKind::kAuth) secrets_.Add(options_.scenario.token);
   if (options_.replay) responders_.push_back(std::make_shared<ReplayResponder>(*options_.replay));
@@ -282,10 +294,24 @@ httplib::Server::HandlerResponse Server::Impl::AnswerFrontError(const httplib::R
   return httplib::Server::HandlerResponse::Handled;
 }
 
+bool Server::Impl::IsRootMetrics(const httplib::Request& request) const {
+  if (request.path != root_metrics_path_) return false;
+  if (request.method != "GET" && request.method != "HEAD") return false;
+  if (!responders_.empty()) return false;
+  return !router_.Find(request.method, request.path, state_.profile()).served;
+}
+
 void Server::Impl::Handle(const httplib::Request& request, httplib::Response& response) {
+  const Metrics::Clock::time_point arrival = Metrics::Clock::now();
   RestoreRequest(request);
   if (IsAdminPath(request.path)) {
     HandleAdmin(*this, request, response);
+    return;
+  }
+  if (IsRootMetrics(request)) {
+    // Public, as a scraped server's /metrics is; neither journalled nor counted.
+    response.status = 200;
+    response.set_content(MetricsText(), std::string(kMetricsContentType));
     return;
   }
   Connection* connection = ConnectionRegistry::Current();
@@ -297,13 +323,14 @@ void Server::Impl::Handle(const httplib::Request& request, httplib::Response& re
   }
   const std::shared_ptr<JournalRecord> record = journal_.Begin(
       Capture(request, connection != nullptr ? connection->id : 0, options_.journal_body_limit));
-  const Outcome outcome = Answer(request, response, connection);
+  const Outcome outcome = Answer(request, response, connection, arrival);
   record->Finish(outcome.status, outcome.fault);
+  metrics_.CountRequest(request.path, outcome.status, outcome.fault);
   if (options_.on_request) options_.on_request(record->Entry());
 }
 
 Outcome Server::Impl::Answer(const httplib::Request& request, httplib::Response& response,
-                             Connection* connection) {
+                             Connection* connection, Metrics::Clock::time_point arrival) {
   Snapshot snapshot = state_.Take();
   const Route route = router_.Find(request.method, request.path, snapshot.profile);
   state_.Count(snapshot, route.endpoint);
@@ -368,7 +395,7 @@ Outcome Server::Impl::Answer(const httplib::Request& request, httplib::Response&
   if (!traits.server_header.empty() && !own_server)
     response.set_header("Server", std::string(traits.server_header));
   const std::string_view fault_name = plan.fault;
-  return {Deliver(std::move(plan), response, connection, stop_), fault_name};
+  return {Deliver(std::move(plan), response, connection, stop_, &metrics_, arrival), fault_name};
 }
 
 Server::Server(ServerOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
