@@ -2,6 +2,11 @@
 // paced event stream, or not at all (hang).
 #include "delivery.hpp"
 
+#include <sys/socket.h>
+
+#include <cerrno>
+
+#include "latency.hpp"
 #include "sockets.hpp"
 
 namespace provkit::mock {
@@ -47,16 +52,33 @@ void CutHalf(httplib::Response& response, const Body& body) {
                                 });
 }
 
+/// A generation slot, given back when the last holder lets go.
+using SlotToken = std::shared_ptr<void>;
+
+SlotToken HoldSlot(SlotGate* gate) {
+  if (gate == nullptr) return nullptr;
+  return {gate, [](SlotGate* held) { held->Release(); }};
+}
+
+/// True when the client closed its end of `connection` (a read would see the end of the stream).
+bool ClientGone(const Connection* connection) {
+  if (connection == nullptr || connection->socket < 0) return false;
+  char byte = 0;
+  const ssize_t got = recv(connection->socket, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  return got == 0 || (got < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
+
 void Trickle(httplib::Response& response, int status, std::string content_type, std::string text,
-             const Plan::Trickle& pace, bool chunked, const StopSignal& stop) {
+             const Plan::Trickle& pace, bool chunked, const StopSignal& stop, SlotToken slot) {
   struct State {
     std::string text;
     Clock::time_point deadline;
     std::chrono::milliseconds interval;
     std::size_t sent = 0;
+    SlotToken slot;
   };
-  auto state =
-      std::make_shared<State>(State{std::move(text), Clock::now() + pace.hold, pace.interval});
+  auto state = std::make_shared<State>(
+      State{std::move(text), Clock::now() + pace.hold, pace.interval, 0, std::move(slot)});
   response.status = status;
   if (content_type.empty()) content_type = "application/octet-stream";
   const auto step = [&stop, state](httplib::DataSink& sink) {
@@ -94,28 +116,47 @@ void Generated(httplib::Response& response, std::shared_ptr<HugeBody> body,
                                         });
 }
 
+/// Waits until `since` + `wait` (at once when that has passed); false when the server stopped.
+bool WaitFrom(const StopSignal& stop, Clock::time_point since, std::chrono::microseconds wait) {
+  const auto left =
+      std::chrono::duration_cast<std::chrono::microseconds>(since + wait - Clock::now());
+  return stop.WaitFor(std::max(left, std::chrono::microseconds(0)));
+}
+
 void Stream(httplib::Response& response, std::shared_ptr<EventSource> source, StreamTiming timing,
-            const StopSignal& stop) {
+            std::uint64_t stream_key, const StopSignal& stop, SlotToken slot) {
   struct State {
     std::shared_ptr<EventSource> source;
     StreamTiming timing;
+    LatencySampler sampler;
+    SlotToken slot;
     bool started = false;
+    Clock::time_point last_sent;
     std::string buffer;
   };
-  auto state = std::make_shared<State>(State{std::move(source), timing, false, {}});
+  auto state = std::make_shared<State>(State{std::move(source),
+                                             timing,
+                                             LatencySampler(timing, stream_key),
+                                             std::move(slot),
+                                             false,
+                                             Clock::now(),
+                                             {}});
   response.status = 200;
   response.set_header("Cache-Control", "no-cache");
   response.set_chunked_content_provider(
       "text/event-stream", [&stop, state](std::size_t, httplib::DataSink& sink) {
         EventSource& events = *state->source;
         const std::optional<std::chrono::microseconds> own_delay = events.NextDelay();
+        const bool paced = own_delay.has_value() || state->timing.chunk_interval.count() > 0;
         if (own_delay) {
           if (!stop.WaitFor(*own_delay)) return false;
         } else if (!state->started) {
-          if (!stop.WaitFor(state->timing.first_chunk_delay)) return false;
+          if (!stop.WaitFor(state->sampler.FirstToken())) return false;
+        } else if (paced) {
+          // Timed from the previous event's send, so the time spent writing is not added on.
+          if (!WaitFrom(stop, state->last_sent, state->sampler.InterToken())) return false;
         }
         state->started = true;
-        const bool paced = own_delay.has_value() || state->timing.chunk_interval.count() > 0;
         std::string& buffer = state->buffer;
         buffer.clear();
         EventSource::Step step;
@@ -125,22 +166,40 @@ void Stream(httplib::Response& response, std::shared_ptr<EventSource> source, St
           if (paced && step == EventSource::Step::kEvent) break;
           if (buffer.size() >= kStreamBatchBytes) break;
         }
+        state->last_sent = Clock::now();
         if (!buffer.empty() && !sink.write(buffer.data(), buffer.size())) return false;
         if (step == EventSource::Step::kDrop) return false;
         if (step == EventSource::Step::kEnd) {
+          state->slot.reset();
           sink.done();
           return true;
         }
-        if (!own_delay && paced) return stop.WaitFor(state->timing.chunk_interval);
         return !stop.stopping();
       });
 }
 
 }  // namespace
 
-int Deliver(Plan plan, httplib::Response& response, Connection* connection,
-            const StopSignal& stop) {
+int Deliver(Plan plan, httplib::Response& response, Connection* connection, const StopSignal& stop,
+            const Generation& generation) {
   if (plan.kind == Plan::Kind::kHang) return Hang(response, connection, plan.hold, stop);
+  const bool streamed = plan.kind == Plan::Kind::kStream && plan.stream != nullptr;
+  const bool generates = (streamed && !plan.stream->NextDelay().has_value()) ||
+                         (plan.kind == Plan::Kind::kBody && plan.pad_body != nullptr);
+  SlotToken slot;
+  if (generates && generation.slots != nullptr && generation.timing != nullptr &&
+      generation.timing->slots > 0) {
+    if (!generation.slots->Acquire(generation.timing->slots,
+                                   [connection] { return ClientGone(connection); })) {
+      if (connection != nullptr) ShutdownSocket(connection->socket);
+      return 0;
+    }
+    slot = HoldSlot(generation.slots);
+  }
+  if (generates && !streamed && generation.timing != nullptr &&
+      plan.delay == generation.timing->first_chunk_delay) {
+    plan.delay = LatencySampler(*generation.timing, generation.sequence).FirstToken();
+  }
   if (plan.delay.count() > 0 && !stop.WaitFor(plan.delay)) {
     if (connection != nullptr) ShutdownSocket(connection->socket);
     return 0;
@@ -153,9 +212,11 @@ int Deliver(Plan plan, httplib::Response& response, Connection* connection,
           const EventSource::Step step = plan.stream->Next(text);
           if (step == EventSource::Step::kEnd || step == EventSource::Step::kDrop) break;
         }
-        Trickle(response, 200, "text/event-stream", std::move(text), *plan.trickle, true, stop);
+        Trickle(response, 200, "text/event-stream", std::move(text), *plan.trickle, true, stop,
+                std::move(slot));
       } else {
-        Stream(response, std::move(plan.stream), plan.timing, stop);
+        Stream(response, std::move(plan.stream), plan.timing, generation.sequence, stop,
+               std::move(slot));
       }
       return 200;
     case Plan::Kind::kGenerated:
@@ -166,7 +227,7 @@ int Deliver(Plan plan, httplib::Response& response, Connection* connection,
         CutHalf(response, plan.body);
       } else if (plan.trickle) {
         Trickle(response, plan.body.status, plan.body.content_type, plan.body.text, *plan.trickle,
-                false, stop);
+                false, stop, std::move(slot));
       } else {
         SetBody(response, plan.body);
       }

@@ -4,16 +4,31 @@
 
 #include <httplib.h>
 
+#include <cstdint>
+
 #include "connection_pool.hpp"
 #include "plan.hpp"
 #include "stop_signal.hpp"
 
 namespace provkit::mock {
 
+class SlotGate;
+
+/// What delivery knows of the request beyond its plan.
+struct Generation {
+  std::uint64_t sequence = 0;            ///< The request's journal sequence number: seeds draws.
+  const StreamTiming* timing = nullptr;  ///< The server's timing (slots, non-streamed delays).
+  SlotGate* slots = nullptr;             ///< Where generations take a slot; null: no limit.
+};
+
 /// Sends `plan` on `response` (for streams and generated bodies: sets the content provider that
 /// cpp-httplib calls once the handler returns). Every wait ends at once when `stop` is set;
 /// `stop` must outlive the response. `connection` (may be null) is closed when a plan ends
-/// unanswered. Returns the status to journal: 0 when nothing will be answered.
-int Deliver(Plan plan, httplib::Response& response, Connection* connection, const StopSignal& stop);
+/// unanswered. A generation (a chat answer, not a replayed stream) first takes a slot of
+/// `generation.slots` when the timing has slots, waiting while the client stays; its waits are
+/// drawn from the timing's distributions. Returns the status to journal: 0 when nothing will be
+/// answered.
+int Deliver(Plan plan, httplib::Response& response, Connection* connection, const StopSignal& stop,
+            const Generation& generation = {});
 
 }  // namespace provkit::mock
