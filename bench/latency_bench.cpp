@@ -25,7 +25,8 @@ constexpr double kZ99 = 2.326;  // The standard normal's 99th percentile.
 /// The `fraction` quantile of `sorted` (nearest rank).
 double Quantile(const std::vector<double>& sorted, double fraction) {
   if (sorted.empty()) return 0;
-  const auto rank = static_cast<std::size_t>(std::ceil(fraction * static_cast<double>(sorted.size())));
+  const auto rank =
+      static_cast<std::size_t>(std::ceil(fraction * static_cast<double>(sorted.size())));
   return sorted[std::min(sorted.size() - 1, rank == 0 ? 0 : rank - 1)];
 }
 
