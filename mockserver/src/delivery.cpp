@@ -2,6 +2,11 @@
 // paced event stream, or not at all (hang).
 #include "delivery.hpp"
 
+#include <sys/socket.h>
+
+#include <cerrno>
+
+#include "latency.hpp"
 #include "sockets.hpp"
 
 namespace provkit::mock {
@@ -47,16 +52,33 @@ void CutHalf(httplib::Response& response, const Body& body) {
                                 });
 }
 
+/// A generation slot, given back when the last holder lets go.
+using SlotToken = std::shared_ptr<void>;
+
+SlotToken HoldSlot(SlotGate* gate) {
+  if (gate == nullptr) return nullptr;
+  return {gate, [](SlotGate* held) { held->Release(); }};
+}
+
+/// True when the client closed its end of `connection` (a read would see the end of the stream).
+bool ClientGone(const Connection* connection) {
+  if (connection == nullptr || connection->socket < 0) return false;
+  char byte = 0;
+  const ssize_t got = recv(connection->socket, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  return got == 0 || (got < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
+
 void Trickle(httplib::Response& response, int status, std::string content_type, std::string text,
-             const Plan::Trickle& pace, bool chunked, const StopSignal& stop) {
+             const Plan::Trickle& pace, bool chunked, const StopSignal& stop, SlotToken slot) {
   struct State {
     std::string text;
     Clock::time_point deadline;
     std::chrono::milliseconds interval;
     std::size_t sent = 0;
+    SlotToken slot;
   };
-  auto state =
-      std::make_shared<State>(State{std::move(text), Clock::now() + pace.hold, pace.interval});
+  auto state = std::make_shared<State>(
+      State{std::move(text), Clock::now() + pace.hold, pace.interval, 0, std::move(slot)});
   response.status = status;
   if (content_type.empty()) content_type = "application/octet-stream";
   const auto step = [&stop, state](httplib::DataSink& sink) {
@@ -94,32 +116,52 @@ void Generated(httplib::Response& response, std::shared_ptr<HugeBody> body,
                                         });
 }
 
+/// Waits until `since` + `wait` (at once when that has passed); false when the server stopped.
+bool WaitFrom(const StopSignal& stop, Clock::time_point since, std::chrono::microseconds wait) {
+  const auto left =
+      std::chrono::duration_cast<std::chrono::microseconds>(since + wait - Clock::now());
+  return stop.WaitFor(std::max(left, std::chrono::microseconds(0)));
+}
+
 void Stream(httplib::Response& response, std::shared_ptr<EventSource> source, StreamTiming timing,
-            const StopSignal& stop, Metrics* metrics, Clock::time_point arrival) {
+            std::uint64_t stream_key, const StopSignal& stop, SlotToken slot, Metrics* metrics,
+            Clock::time_point arrival) {
   struct State {
-    State(std::shared_ptr<EventSource> events, StreamTiming pace, Metrics* metrics,
-          Clock::time_point arrival)
-        : source(std::move(events)), timing(pace), probe(metrics, arrival) {}
+    State(std::shared_ptr<EventSource> events, StreamTiming pace, std::uint64_t stream_key,
+          SlotToken token, Metrics* metrics, Clock::time_point arrival)
+        : source(std::move(events)),
+          timing(pace),
+          sampler(pace, stream_key),
+          slot(std::move(token)),
+          last_sent(Clock::now()),
+          probe(metrics, arrival) {}
     std::shared_ptr<EventSource> source;
     StreamTiming timing;
+    LatencySampler sampler;
+    SlotToken slot;
     bool started = false;
+    Clock::time_point last_sent;
     std::string buffer;
     Metrics::StreamProbe probe;  ///< In flight until cpp-httplib drops the provider.
   };
-  auto state = std::make_shared<State>(std::move(source), timing, metrics, arrival);
+  auto state = std::make_shared<State>(std::move(source), timing, stream_key, std::move(slot),
+                                       metrics, arrival);
   response.status = 200;
   response.set_header("Cache-Control", "no-cache");
   response.set_chunked_content_provider(
       "text/event-stream", [&stop, state](std::size_t, httplib::DataSink& sink) {
         EventSource& events = *state->source;
         const std::optional<std::chrono::microseconds> own_delay = events.NextDelay();
+        const bool paced = own_delay.has_value() || state->timing.chunk_interval.count() > 0;
         if (own_delay) {
           if (!stop.WaitFor(*own_delay)) return false;
         } else if (!state->started) {
-          if (!stop.WaitFor(state->timing.first_chunk_delay)) return false;
+          if (!stop.WaitFor(state->sampler.FirstToken())) return false;
+        } else if (paced) {
+          // Timed from the previous event's send, so the time spent writing is not added on.
+          if (!WaitFrom(stop, state->last_sent, state->sampler.InterToken())) return false;
         }
         state->started = true;
-        const bool paced = own_delay.has_value() || state->timing.chunk_interval.count() > 0;
         std::string& buffer = state->buffer;
         buffer.clear();
         EventSource::Step step;
@@ -129,16 +171,17 @@ void Stream(httplib::Response& response, std::shared_ptr<EventSource> source, St
           if (paced && step == EventSource::Step::kEvent) break;
           if (buffer.size() >= kStreamBatchBytes) break;
         }
+        state->last_sent = Clock::now();
         if (!buffer.empty()) {
           if (!sink.write(buffer.data(), buffer.size())) return false;
           state->probe.Wrote();
         }
         if (step == EventSource::Step::kDrop) return false;
         if (step == EventSource::Step::kEnd) {
+          state->slot.reset();
           sink.done();
           return true;
         }
-        if (!own_delay && paced) return stop.WaitFor(state->timing.chunk_interval);
         return !stop.stopping();
       });
 }
@@ -146,8 +189,25 @@ void Stream(httplib::Response& response, std::shared_ptr<EventSource> source, St
 }  // namespace
 
 int Deliver(Plan plan, httplib::Response& response, Connection* connection, const StopSignal& stop,
-            Metrics* metrics, Metrics::Clock::time_point arrival) {
+            const Generation& generation) {
   if (plan.kind == Plan::Kind::kHang) return Hang(response, connection, plan.hold, stop);
+  const bool streamed = plan.kind == Plan::Kind::kStream && plan.stream != nullptr;
+  const bool generates = (streamed && !plan.stream->NextDelay().has_value()) ||
+                         (plan.kind == Plan::Kind::kBody && plan.pad_body != nullptr);
+  SlotToken slot;
+  if (generates && generation.slots != nullptr && generation.timing != nullptr &&
+      generation.timing->slots > 0) {
+    if (!generation.slots->Acquire(generation.timing->slots,
+                                   [connection] { return ClientGone(connection); })) {
+      if (connection != nullptr) ShutdownSocket(connection->socket);
+      return 0;
+    }
+    slot = HoldSlot(generation.slots);
+  }
+  if (generates && !streamed && generation.timing != nullptr &&
+      plan.delay == generation.timing->first_chunk_delay) {
+    plan.delay = LatencySampler(*generation.timing, generation.sequence).FirstToken();
+  }
   if (plan.delay.count() > 0 && !stop.WaitFor(plan.delay)) {
     if (connection != nullptr) ShutdownSocket(connection->socket);
     return 0;
@@ -160,9 +220,11 @@ int Deliver(Plan plan, httplib::Response& response, Connection* connection, cons
           const EventSource::Step step = plan.stream->Next(text);
           if (step == EventSource::Step::kEnd || step == EventSource::Step::kDrop) break;
         }
-        Trickle(response, 200, "text/event-stream", std::move(text), *plan.trickle, true, stop);
+        Trickle(response, 200, "text/event-stream", std::move(text), *plan.trickle, true, stop,
+                std::move(slot));
       } else {
-        Stream(response, std::move(plan.stream), plan.timing, stop, metrics, arrival);
+        Stream(response, std::move(plan.stream), plan.timing, generation.sequence, stop,
+               std::move(slot), generation.metrics, generation.arrival);
       }
       return 200;
     case Plan::Kind::kGenerated:
@@ -173,7 +235,7 @@ int Deliver(Plan plan, httplib::Response& response, Connection* connection, cons
         CutHalf(response, plan.body);
       } else if (plan.trickle) {
         Trickle(response, plan.body.status, plan.body.content_type, plan.body.text, *plan.trickle,
-                false, stop);
+                false, stop, std::move(slot));
       } else {
         SetBody(response, plan.body);
       }

@@ -4,6 +4,8 @@
 
 #include <httplib.h>
 
+#include <cstdint>
+
 #include "connection_pool.hpp"
 #include "metrics.hpp"
 #include "plan.hpp"
@@ -11,12 +13,25 @@
 
 namespace provkit::mock {
 
+class SlotGate;
+
+/// What delivery knows of the request beyond its plan.
+struct Generation {
+  std::uint64_t sequence = 0;            ///< The request's journal sequence number: seeds draws.
+  const StreamTiming* timing = nullptr;  ///< The server's timing (slots, non-streamed delays).
+  SlotGate* slots = nullptr;             ///< Where generations take a slot; null: no limit.
+  Metrics* metrics = nullptr;  ///< Where a paced stream reports; null: nowhere. Outlives it.
+  Metrics::Clock::time_point arrival{};  ///< When the request arrived (time to first token).
+};
+
 /// Sends `plan` on `response` (for streams and generated bodies: sets the content provider that
 /// cpp-httplib calls once the handler returns). Every wait ends at once when `stop` is set;
 /// `stop` must outlive the response. `connection` (may be null) is closed when a plan ends
-/// unanswered. Returns the status to journal: 0 when nothing will be answered. A paced event
-/// stream reports to `metrics` (may be null; must outlive the response) from `arrival` on.
+/// unanswered. A generation (a chat answer, not a replayed stream) first takes a slot of
+/// `generation.slots` when the timing has slots, waiting while the client stays; its waits are
+/// drawn from the timing's distributions; a paced event stream reports to `generation.metrics`
+/// from `generation.arrival` on. Returns the status to journal: 0 when nothing will be answered.
 int Deliver(Plan plan, httplib::Response& response, Connection* connection, const StopSignal& stop,
-            Metrics* metrics = nullptr, Metrics::Clock::time_point arrival = {});
+            const Generation& generation = {});
 
 }  // namespace provkit::mock

@@ -51,7 +51,9 @@ nlohmann::json ToJson(const ServerStats& stats) {
   return {{"connections_opened", stats.connections_opened},
           {"connections_open", stats.connections_open},
           {"requests", stats.requests},
-          {"journal_dropped", stats.journal_dropped}};
+          {"journal_dropped", stats.journal_dropped},
+          {"generations_running", stats.generations_running},
+          {"generations_waiting", stats.generations_waiting}};
 }
 
 void JournalRecord::Finish(int status, std::string_view fault) noexcept {

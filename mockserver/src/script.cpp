@@ -2,6 +2,7 @@
 #include "provkit/mockserver/script.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <iterator>
 #include <nlohmann/json.hpp>
 #include <utility>
@@ -186,13 +187,87 @@ Script ReadScript(const nlohmann::json& value, const std::string& pointer) {
   return script;
 }
 
+namespace {
+
+constexpr std::pair<Distribution, std::string_view> kDistributions[] = {
+    {Distribution::kFixed, "fixed"},
+    {Distribution::kUniform, "uniform"},
+    {Distribution::kNormal, "normal"},
+    {Distribution::kLognormal, "lognormal"},
+};
+
+/// Reads {"distribution","mean_ms","spread_ms"} (and, for the inter-token latency,
+/// "tokens_per_second") into `spread` and `mean`; `old_key` names the fixed key giving the same
+/// mean, `old_given` whether it was given.
+void ReadLatency(const nlohmann::json& value, const std::string& pointer, bool per_token,
+                 std::string_view old_key, bool old_given, Spread& spread,
+                 std::chrono::microseconds& mean) {
+  ObjectReader reader(value, pointer);
+  const std::string name = reader.String("distribution", "fixed");
+  const auto* found = std::find_if(std::begin(kDistributions), std::end(kDistributions),
+                                   [&](const auto& entry) { return entry.second == name; });
+  if (found == std::end(kDistributions)) {
+    throw ConfigError("unknown distribution \"" + name +
+                          "\"; expected \"fixed\", \"uniform\", \"normal\" or \"lognormal\"",
+                      reader.PointerOf("distribution"));
+  }
+  spread.distribution = found->first;
+  std::optional<std::chrono::microseconds> given;
+  if (reader.Find("mean_ms") != nullptr) given = reader.Millis("mean_ms", mean);
+  if (per_token && reader.Find("tokens_per_second") != nullptr) {
+    if (given) {
+      throw ConfigError("give either mean_ms or tokens_per_second, not both",
+                        reader.PointerOf("tokens_per_second"));
+    }
+    const double rate = reader.Number("tokens_per_second", 1.0, 1e-3, 1e6);
+    given = std::chrono::microseconds(std::llround(1e6 / rate));
+  }
+  if (given) {
+    if (old_given && *given != mean) {
+      throw ConfigError(
+          "the mean differs from '" + std::string(old_key) + "'; give the mean in one place",
+          reader.PointerOf(per_token && reader.Find("mean_ms") == nullptr ? "tokens_per_second"
+                                                                          : "mean_ms"));
+    }
+    mean = *given;
+  }
+  spread.spread = reader.Millis("spread_ms", spread.spread);
+  reader.RejectUnknownKeys();
+}
+
+}  // namespace
+
+std::string_view DistributionName(Distribution distribution) {
+  for (const auto& [kind, name] : kDistributions) {
+    if (kind == distribution) return name;
+  }
+  return "fixed";
+}
+
 StreamTiming ReadTiming(const nlohmann::json& value, const std::string& pointer) {
   ObjectReader reader(value, pointer);
   StreamTiming timing;
   timing.chunk_chars = static_cast<std::size_t>(
       reader.Integer("chunk_chars", static_cast<long long>(timing.chunk_chars), 1, 1 << 30));
+  const bool old_first = reader.Find("first_chunk_delay_ms") != nullptr;
+  const bool old_interval = reader.Find("chunk_interval_ms") != nullptr;
   timing.first_chunk_delay = reader.Millis("first_chunk_delay_ms", timing.first_chunk_delay);
   timing.chunk_interval = reader.Millis("chunk_interval_ms", timing.chunk_interval);
+  if (const nlohmann::json* first = reader.Find("first_token")) {
+    ReadLatency(*first, reader.PointerOf("first_token"), false, "first_chunk_delay_ms", old_first,
+                timing.first_token, timing.first_chunk_delay);
+  }
+  if (const nlohmann::json* inter = reader.Find("inter_token")) {
+    ReadLatency(*inter, reader.PointerOf("inter_token"), true, "chunk_interval_ms", old_interval,
+                timing.inter_token, timing.chunk_interval);
+  }
+  if (const nlohmann::json* seed = reader.Find("seed")) {
+    if (!seed->is_number_unsigned()) {
+      throw ConfigError("expected a non-negative integer", reader.PointerOf("seed"));
+    }
+    timing.seed = seed->get<std::uint64_t>();
+  }
+  timing.slots = static_cast<std::size_t>(reader.Integer("slots", 0, 0, 1 << 20));
   reader.RejectUnknownKeys();
   return timing;
 }
@@ -299,9 +374,23 @@ nlohmann::json ToJson(const Script& script) {
 }
 
 nlohmann::json ToJson(const StreamTiming& timing) {
-  return {{"chunk_chars", timing.chunk_chars},
-          {"first_chunk_delay_ms", static_cast<double>(timing.first_chunk_delay.count()) / 1000.0},
-          {"chunk_interval_ms", static_cast<double>(timing.chunk_interval.count()) / 1000.0}};
+  const auto millis = [](std::chrono::microseconds value) {
+    return static_cast<double>(value.count()) / 1000.0;
+  };
+  nlohmann::json out = {{"chunk_chars", timing.chunk_chars},
+                        {"first_chunk_delay_ms", millis(timing.first_chunk_delay)},
+                        {"chunk_interval_ms", millis(timing.chunk_interval)}};
+  const auto latency = [&](const char* key, const Spread& spread, std::chrono::microseconds mean) {
+    if (spread.distribution == Distribution::kFixed) return;
+    out[key] = {{"distribution", DistributionName(spread.distribution)},
+                {"mean_ms", millis(mean)},
+                {"spread_ms", millis(spread.spread)}};
+  };
+  latency("first_token", timing.first_token, timing.first_chunk_delay);
+  latency("inter_token", timing.inter_token, timing.chunk_interval);
+  if (timing.seed != 0) out["seed"] = timing.seed;
+  if (timing.slots != 0) out["slots"] = timing.slots;
+  return out;
 }
 
 }  // namespace provkit::mock

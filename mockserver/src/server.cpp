@@ -17,6 +17,7 @@
 #include "faults.hpp"
 #include "journal.hpp"
 #include "metrics.hpp"
+#include "latency.hpp"
 #include "readers.hpp"
 #include "redaction.hpp"
 #include "replay.hpp"
@@ -99,7 +100,8 @@ class Server::Impl final : private AdminControls {
   httplib::Server::HandlerResponse AnswerFrontError(const httplib::Request& request,
                                                     httplib::Response& response);
   Outcome Answer(const httplib::Request& request, httplib::Response& response,
-                 Connection* connection, Metrics::Clock::time_point arrival);
+                 std::uint64_t sequence, Connection* connection,
+                 Metrics::Clock::time_point arrival);
   /// Whether `request` is a scrape of /metrics at the server root that no route of the active
   /// profile serves (llama.cpp's answers 501, as llama-server without --metrics) and no responder
   /// may answer (a cassette may hold the recorded server's /metrics).
@@ -113,6 +115,7 @@ class Server::Impl final : private AdminControls {
   int port_ = 0;
 
   StopSignal stop_;
+  SlotGate slots_{stop_};
   ServerState state_;
   ConnectionRegistry connections_;
   Journal journal_;
@@ -270,7 +273,8 @@ void Server::Impl::ResetJournal() {
 }
 
 ServerStats Server::Impl::stats() const {
-  return {connections_.opened(), connections_.open(), journal_.requests(), journal_.dropped()};
+  return {connections_.opened(), connections_.open(), journal_.requests(),
+          journal_.dropped(),    slots_.running(),    slots_.waiting()};
 }
 
 void Server::Impl::SetScenario(Scenario scenario) {
@@ -323,14 +327,16 @@ void Server::Impl::Handle(const httplib::Request& request, httplib::Response& re
   }
   const std::shared_ptr<JournalRecord> record = journal_.Begin(
       Capture(request, connection != nullptr ? connection->id : 0, options_.journal_body_limit));
-  const Outcome outcome = Answer(request, response, connection, arrival);
+  const Outcome outcome =
+      Answer(request, response, record->Entry().sequence, connection, arrival);
   record->Finish(outcome.status, outcome.fault);
   metrics_.CountRequest(request.path, outcome.status, outcome.fault);
   if (options_.on_request) options_.on_request(record->Entry());
 }
 
 Outcome Server::Impl::Answer(const httplib::Request& request, httplib::Response& response,
-                             Connection* connection, Metrics::Clock::time_point arrival) {
+                             std::uint64_t sequence, Connection* connection,
+                             Metrics::Clock::time_point arrival) {
   Snapshot snapshot = state_.Take();
   const Route route = router_.Find(request.method, request.path, snapshot.profile);
   state_.Count(snapshot, route.endpoint);
@@ -395,7 +401,8 @@ Outcome Server::Impl::Answer(const httplib::Request& request, httplib::Response&
   if (!traits.server_header.empty() && !own_server)
     response.set_header("Server", std::string(traits.server_header));
   const std::string_view fault_name = plan.fault;
-  return {Deliver(std::move(plan), response, connection, stop_, &metrics_, arrival), fault_name};
+  const Generation generation{sequence, &exchange.snapshot().timing, &slots_, &metrics_, arrival};
+  return {Deliver(std::move(plan), response, connection, stop_, generation), fault_name};
 }
 
 Server::Server(ServerOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}

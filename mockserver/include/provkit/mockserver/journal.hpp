@@ -39,6 +39,8 @@ struct ServerStats {
   std::uint64_t connections_open = 0;    ///< TCP connections open now.
   std::uint64_t requests = 0;            ///< Requests journalled since start or ResetJournal.
   std::uint64_t journal_dropped = 0;     ///< Entries pushed out of the bounded journal.
+  std::uint64_t generations_running = 0;  ///< Generations holding a slot (StreamTiming::slots).
+  std::uint64_t generations_waiting = 0;  ///< Requests queued for a slot.
 };
 
 /// The entry as served by GET /__provkit/journal: headers as an object

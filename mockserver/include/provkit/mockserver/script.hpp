@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
@@ -127,15 +128,43 @@ struct Script {
   bool loop = false;
 };
 
-/// Streaming pace. Zero intervals stream as fast as the socket takes them.
+/// The shape of a latency around its mean: how each wait is drawn.
+enum class Distribution {
+  kFixed,      ///< Always the mean.
+  kUniform,    ///< Uniform on [mean - spread, mean + spread] (spread: the half-width).
+  kNormal,     ///< Normal with standard deviation `spread`.
+  kLognormal,  ///< Log-normal whose own mean and standard deviation are `mean` and `spread`.
+};
+
+/// A latency distribution without its mean (StreamTiming keeps the means in its old fields).
+struct Spread {
+  Distribution distribution = Distribution::kFixed;
+  std::chrono::microseconds spread{0};  ///< Ignored by kFixed.
+};
+
+/// Streaming pace. Zero intervals stream as fast as the socket takes them. Every draw is clamped
+/// at 0; a stream's draws depend only on `seed` and the request's journal sequence number.
 struct StreamTiming {
   /// Characters (code points) of text, reasoning or tool arguments per stream event; at least 1.
   std::size_t chunk_chars = 8;
-  /// Wait before the first stream event; also delays a non-streaming chat answer.
+  /// The mean wait before the first stream event (time to first token); also delays a
+  /// non-streaming chat answer.
   std::chrono::microseconds first_chunk_delay{0};
-  /// Wait between two stream events.
+  /// The mean wait between two stream events (inter-token latency).
   std::chrono::microseconds chunk_interval{0};
+  /// How the time to first token varies around first_chunk_delay.
+  Spread first_token;
+  /// How each inter-token wait varies around chunk_interval.
+  Spread inter_token;
+  /// Seeds every stream's generator (mixed with the request's journal sequence number).
+  std::uint64_t seed = 0;
+  /// At most this many generations (chat answers, streamed or not) run at once; further requests
+  /// wait for a slot, like llama.cpp's -np. 0: no limit.
+  std::size_t slots = 0;
 };
+
+/// "fixed", "uniform", "normal" or "lognormal".
+std::string_view DistributionName(Distribution distribution);
 
 /// Reads {"text","reasoning","tool_calls":[{"id","name","arguments"}],"usage","finish_reason"};
 /// `arguments` may be a JSON object (serialised) or a string (kept as is).
@@ -146,8 +175,11 @@ Reply ReplyFromJson(const nlohmann::json& value);
 /// "any_contains","any_matches"}. Throws ConfigError naming the rule's key (its JSON pointer,
 /// e.g. /rules/2/matches) on a wrong type, an unknown key or role, or a bad regular expression.
 Script ScriptFromJson(const nlohmann::json& value);
-/// Reads {"chunk_chars","first_chunk_delay_ms","chunk_interval_ms"}; milliseconds may be
-/// fractional.
+/// Reads {"chunk_chars","first_chunk_delay_ms","chunk_interval_ms","first_token","inter_token",
+/// "seed","slots"}; first_token and inter_token are {"distribution","mean_ms","spread_ms"}, and
+/// inter_token may give "tokens_per_second" instead of mean_ms. Milliseconds may be fractional.
+/// Throws ConfigError naming the offending key (e.g. /inter_token/distribution) on a wrong type,
+/// value or unknown key, or when the old and new key give different means.
 StreamTiming TimingFromJson(const nlohmann::json& value);
 
 nlohmann::json ToJson(const Reply& reply);
