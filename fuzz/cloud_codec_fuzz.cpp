@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "event_lines.hpp"
 #include "fuzz_check.hpp"
 #include "provkit/runtime/error.hpp"
 #include "wire_dialect.hpp"
@@ -38,29 +39,6 @@ void CheckAnswer(const provkit::wire::Dialect& dialect, std::string_view body) {
     std::fprintf(stderr, "decode threw %s\n", error.what());
     FUZZ_CHECK(false, "decode throws only APIError");
   }
-}
-
-struct Chunk {
-  std::string event;
-  std::string data;
-};
-
-// Lines of the input are data payloads; a line "event: NAME" names the next payload's event.
-std::vector<Chunk> Chunks(std::string_view text) {
-  std::vector<Chunk> chunks;
-  std::string event;
-  while (!text.empty()) {
-    const std::size_t end = text.find('\n');
-    const std::string_view line = text.substr(0, end);
-    text = end == std::string_view::npos ? std::string_view() : text.substr(end + 1);
-    if (line.substr(0, 7) == "event: ") {
-      event = std::string(line.substr(7));
-      continue;
-    }
-    chunks.push_back({std::move(event), std::string(line)});
-    event.clear();
-  }
-  return chunks;
 }
 
 struct Decoded {
