@@ -103,9 +103,9 @@ bool StaleConnection(httplib::Error error, int status) {
 // The provider's state, shared with stream producers that may outlive the provider.
 struct Core {
   Config config;
-  const wire::Dialect* dialect = nullptr;
+  const Dialect* dialect = nullptr;
   Url url;
-  std::string chat_path;
+  std::string generation_path;
   std::string models_path;
   std::string health_path;
   readiness_probe::Target target;
@@ -113,6 +113,9 @@ struct Core {
   std::mutex mutex;
   bool closed = false;
   std::vector<std::unique_ptr<httplib::Client>> idle;
+
+  // Chat Completions to an OpenAI-compatible local server, as opposed to a cloud API.
+  bool IsLocal() const { return dialect->scope == "local"; }
 
   std::unique_ptr<httplib::Client> NewClient() const {
     std::unique_ptr<httplib::Client> client;
@@ -127,14 +130,14 @@ struct Core {
     client->set_tcp_nodelay(true);
     client->set_connection_timeout(config.connect_timeout);
     if (!config.api_key.empty()) {
-      if (dialect->auth == wire::Auth::kAnthropic) {
+      if (dialect->auth == Auth::kAnthropic) {
         client->set_default_headers(
-            {{"x-api-key", config.api_key}, {"anthropic-version", wire::kAnthropicVersion}});
+            {{"x-api-key", config.api_key}, {"anthropic-version", kAnthropicVersion}});
       } else {
         client->set_bearer_token_auth(config.api_key);
       }
-    } else if (dialect->auth == wire::Auth::kAnthropic) {
-      client->set_default_headers({{"anthropic-version", wire::kAnthropicVersion}});
+    } else if (dialect->auth == Auth::kAnthropic) {
+      client->set_default_headers({{"anthropic-version", kAnthropicVersion}});
     }
     return client;
   }
@@ -142,8 +145,10 @@ struct Core {
   APIError TransportError(Phase phase, httplib::Error error, StopReason reason,
                           const std::string& path) const {
     const std::string url_text = ServerRoot(config.base_url) + path;
-    const std::string unreachable_hint = "Cannot reach local server at " + config.base_url +
-                                         ". Is it running? Check PROVKIT_LOCAL_BASE_URL.";
+    const std::string unreachable_hint =
+        IsLocal() ? "Cannot reach local server at " + config.base_url +
+                        ". Is it running? Check PROVKIT_LOCAL_BASE_URL."
+                  : "Cannot reach " + config.base_url + ". Check Config.base_url and the network.";
     if (reason == StopReason::kAborted) {
       return APIError(ErrorKind::kCancelled, config.provider, phase,
                       "The provider was closed while the request to " + url_text + " was in flight",
@@ -179,7 +184,7 @@ struct Core {
 
   APIError HttpError(Phase phase, int status, std::string_view body) const {
     const std::string server = json_body::ErrorMessageOfBody(body).value_or("(no message)");
-    const bool local = dialect->auth == wire::Auth::kBearer && dialect->scope == "local";
+    const bool local = IsLocal();
     std::string hint;
     if (status == 404) {
       hint = local ? "Model not found on the local server: check that Config.model names one of "
@@ -189,7 +194,7 @@ struct Core {
                      "that the base URL is the API root (" +
                          config.base_url + std::string(dialect->path) + " was asked).";
     } else if (status == 401 || status == 403) {
-      hint = dialect->auth == wire::Auth::kAnthropic
+      hint = dialect->auth == Auth::kAnthropic
                  ? "The server rejected the credentials: check Config.api_key (sent as x-api-key)."
                  : "The server rejected the credentials: check Config.api_key (sent as "
                    "Authorization: Bearer).";
@@ -386,9 +391,9 @@ void RunStream(StreamJob& job) {
   QueueEventSource& queue = state->queue;
   std::exception_ptr unexpected;
   try {
-    const std::unique_ptr<wire::StreamDecoder> owned_decoder =
+    const std::unique_ptr<StreamDecoder> owned_decoder =
         core->dialect->new_decoder(core->config.provider, job.assemble_text);
-    wire::StreamDecoder& decoder = *owned_decoder;
+    StreamDecoder& decoder = *owned_decoder;
     std::vector<StreamEvent> events;
     SseParser parser(
         [&](const SseEvent& event) { decoder.Decode(event.data, events, event.event); },
@@ -405,7 +410,7 @@ void RunStream(StreamJob& job) {
 
     httplib::Request request;
     request.method = "POST";
-    request.path = core->chat_path;
+    request.path = core->generation_path;
     request.headers.emplace("Accept", "text/event-stream");
     request.headers.emplace("Content-Type", "application/json");
     request.body = std::move(job.body);
@@ -474,7 +479,7 @@ void RunStream(StreamJob& job) {
         state->Fail(std::make_exception_ptr(core->HttpError(Phase::kStream, status, error_body)));
       } else {
         state->Fail(std::make_exception_ptr(
-            core->TransportError(Phase::kStream, error, reason, core->chat_path)));
+            core->TransportError(Phase::kStream, error, reason, core->generation_path)));
       }
       return;
     }
@@ -534,14 +539,14 @@ struct HttpProvider::Impl {
   std::shared_ptr<Core> core = std::make_shared<Core>();
 };
 
-HttpProvider::HttpProvider(Config config, const wire::Dialect& dialect)
+HttpProvider::HttpProvider(Config config, const Dialect& dialect)
     : impl_(std::make_unique<Impl>()) {
   config.Validate();
   IgnoreSigpipeOnce();
   Core& core = *impl_->core;
   core.dialect = &dialect;
   core.url = *ParseUrl(config.base_url);
-  core.chat_path = core.url.path + std::string(dialect.path);
+  core.generation_path = core.url.path + std::string(dialect.path);
   core.models_path = core.url.path + "/models";
   core.health_path = ParseUrl(ServerRoot(config.base_url))->path + "/health";
   core.target = readiness_probe::MakeTarget(config.provider, config.base_url, config.probe_budget);
@@ -575,7 +580,7 @@ Output HttpProvider::Generate(const Environment& environment, const Input& input
   Fetched answer;
   do {
     answer =
-        Send(lease.client(), "POST", core.chat_path, body, kMaxCompletionBytes, "application/json");
+        Send(lease.client(), "POST", core.generation_path, body, kMaxCompletionBytes, "application/json");
   } while (!answer.answered && lease.RetryStale(answer.error, answer.status));
   lease.set_reusable(answer.answered && !answer.truncated);
   StopReason reason = lease.Release();
@@ -584,7 +589,7 @@ Output HttpProvider::Generate(const Environment& environment, const Input& input
     reason = StopReason::kDeadline;
   }
   if (!answer.answered) {
-    throw core.TransportError(Phase::kGenerate, answer.error, reason, core.chat_path);
+    throw core.TransportError(Phase::kGenerate, answer.error, reason, core.generation_path);
   }
   if (answer.status >= 400) throw core.HttpError(Phase::kGenerate, answer.status, answer.body);
   if (answer.truncated) {
