@@ -39,10 +39,6 @@ std::chrono::microseconds Since(Clock::time_point start) {
   return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start);
 }
 
-std::string Dump(const nlohmann::json& body) {
-  return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
 // A client-only process has no httplib::Server to ignore SIGPIPE for it; a
 // server closing a connection while we write must not kill the process.
 void IgnoreSigpipeOnce() {

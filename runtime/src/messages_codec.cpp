@@ -23,15 +23,6 @@ constexpr const char* kMalformedHint =
     "The server's answer is not an Anthropic `message`: check that the base URL is the API root "
     "(e.g. https://api.anthropic.com/v1) and that the server speaks the Messages API.";
 
-std::string Dump(const json& value) {
-  return value.dump(-1, ' ', false, json::error_handler_t::replace);
-}
-
-std::string StringOr(const json& object, std::string_view key) {
-  const std::string* value = StringMember(object, key);
-  return value != nullptr ? *value : std::string();
-}
-
 // Tool arguments as an object for a tool_use block: parsed, or {} when they are not an object.
 json InputOf(const ToolCall& call) {
   if (call.arguments.is_object()) return call.arguments;

@@ -20,15 +20,6 @@ constexpr const char* kMalformedHint =
     "The server's answer is not an OpenAI Responses `response`: check that the base URL is the API "
     "root (e.g. https://api.openai.com/v1) and that the server speaks the Responses API.";
 
-std::string Dump(const json& value) {
-  return value.dump(-1, ' ', false, json::error_handler_t::replace);
-}
-
-std::string StringOr(const json& object, std::string_view key) {
-  const std::string* value = StringMember(object, key);
-  return value != nullptr ? *value : std::string();
-}
-
 std::string ArgumentsOf(const ToolCall& call) {
   if (!call.arguments_text.empty()) return call.arguments_text;
   return call.arguments.is_null() ? "{}" : Dump(call.arguments);

@@ -49,6 +49,15 @@ void MergeInto(json& target, const json& patch) {
   }
 }
 
+std::string Dump(const json& value) {
+  return value.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::string StringOr(const json& object, std::string_view key) {
+  const std::string* value = json_body::StringMember(object, key);
+  return value != nullptr ? *value : std::string();
+}
+
 ToolCall MakeToolCall(std::string id, std::string name, std::string arguments_text) {
   ToolCall call{
       .id = std::move(id), .name = std::move(name), .arguments_text = std::move(arguments_text)};

@@ -94,6 +94,12 @@ const nlohmann::json* ScopedOptions(const nlohmann::json& provider_options, std:
 /// Merges `patch` into `target`: objects member by member, anything else replaced.
 void MergeInto(nlohmann::json& target, const nlohmann::json& patch);
 
+/// `value` as compact JSON text, invalid UTF-8 replaced.
+std::string Dump(const nlohmann::json& value);
+
+/// The string member `key` of `object`, or "" when it is missing or not a string.
+std::string StringOr(const nlohmann::json& object, std::string_view key);
+
 /// A tool call with `arguments_text` kept and `arguments` parsed from it (null when it is not
 /// valid JSON).
 ToolCall MakeToolCall(std::string id, std::string name, std::string arguments_text);
