@@ -62,12 +62,6 @@ ordered UsageJson(const Usage& usage) {
           {"total_tokens", usage.total_tokens}};
 }
 
-/// `object[key]` when it is a string, else "".
-std::string StringField(const json& object, const char* key) {
-  const auto value = object.find(key);
-  return value != object.end() && value->is_string() ? value->get<std::string>() : std::string();
-}
-
 /// The name of the tool that the latest assistant turn before `messages[before]` called with id
 /// `call_id`, as a list of at most one name. Searching backwards matters: a server that numbers
 /// its calls per reply ("call_0") gives every round of an agent loop the same ids.
@@ -119,7 +113,6 @@ ParsedChatRequest ReadChatRequest(const json& document, bool empty_messages_ok,
     Turn turn;
     turn.role = StringField(message, "role");
     turn.text = message.contains("content") ? ContentText(message["content"]) : std::string();
-    request.prompt_words += CountWords(turn.text);
     if (const auto calls = message.find("tool_calls");
         calls != message.end() && calls->is_array()) {
       for (const json& call : *calls) {
@@ -136,7 +129,7 @@ ParsedChatRequest ReadChatRequest(const json& document, bool empty_messages_ok,
         turn.tool_names = CalledTool(*messages, index, StringField(message, "tool_call_id"));
       }
     }
-    request.conversation.turns.push_back(std::move(turn));
+    AddTurn(request, std::move(turn));
   }
   request.conversation.model = request.model;
   if (const auto stream = document.find("stream"); stream != document.end() && !stream->is_null()) {
@@ -159,6 +152,11 @@ ParsedChatRequest ReadChatRequest(const json& document, bool empty_messages_ok,
         thinking != kwargs->end() && thinking->is_boolean() && thinking->get<bool>();
   }
   return parsed;
+}
+
+void AddTurn(ChatRequest& request, Turn turn) {
+  request.prompt_words += CountWords(turn.text);
+  request.conversation.turns.push_back(std::move(turn));
 }
 
 ChatAnswer MakeAnswer(const ChatRequest& request, const Reply& reply, std::string model,

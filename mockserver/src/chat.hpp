@@ -26,6 +26,9 @@ struct ChatRequest {
   long long prompt_words = 0;
 };
 
+/// Appends `turn` to the request's conversation and counts its words into prompt_words.
+void AddTurn(ChatRequest& request, Turn turn);
+
 /// Reads a request body already parsed as JSON; on failure `error` says why (answered with 400).
 struct ParsedChatRequest {
   ChatRequest request;

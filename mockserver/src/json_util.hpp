@@ -10,6 +10,9 @@
 
 namespace provkit::mock {
 
+/// `object[key]` when it is a string, else "".
+std::string StringField(const nlohmann::json& object, const char* key);
+
 /// Appends `text` as a JSON string literal (quotes included). Bytes >= 0x80 pass through.
 void AppendJsonString(std::string& out, std::string_view text);
 

@@ -21,11 +21,6 @@ std::string Dump(const ordered& value) {
   return value.dump(-1, ' ', false, ordered::error_handler_t::replace);
 }
 
-std::string StringField(const json& object, const char* key) {
-  const auto value = object.find(key);
-  return value != object.end() && value->is_string() ? value->get<std::string>() : std::string();
-}
-
 std::string_view ErrorType(int status) {
   switch (status) {
     case 400:
@@ -75,11 +70,6 @@ std::string BlocksText(const json& content) {
     text += StringField(block, "text");
   }
   return text;
-}
-
-void AddTurn(ChatRequest& request, Turn turn) {
-  request.prompt_words += CountWords(turn.text);
-  request.conversation.turns.push_back(std::move(turn));
 }
 
 /// One message: its text blocks make a turn of its role; each tool_use block names a tool the

@@ -17,11 +17,6 @@ using ordered = nlohmann::ordered_json;
 
 Plan Refused(Body body) { return Plan::Of(std::move(body), true); }
 
-std::string StringField(const json& object, const char* key) {
-  const auto value = object.find(key);
-  return value != object.end() && value->is_string() ? value->get<std::string>() : std::string();
-}
-
 /// The text of an item's content: a string, or its input_text / output_text / text parts.
 std::string PartsText(const json& content) {
   if (content.is_string()) return content.get<std::string>();
@@ -35,11 +30,6 @@ std::string PartsText(const json& content) {
     text += StringField(part, "text");
   }
   return text;
-}
-
-void AddTurn(ChatRequest& request, Turn turn) {
-  request.prompt_words += CountWords(turn.text);
-  request.conversation.turns.push_back(std::move(turn));
 }
 
 }  // namespace
