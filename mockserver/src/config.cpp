@@ -202,6 +202,10 @@ void ValidateOptions(const ServerOptions& options) {
                       "/base_path");
   }
   if (options.threads == 0) throw ConfigError("threads must be at least 1", "/threads");
+  if (options.max_connections == 0)
+    throw ConfigError("max_connections must be at least 1", "/max_connections");
+  if (options.header_timeout.count() < 1)
+    throw ConfigError("header_timeout_ms must be at least 1", "/header_timeout_ms");
   // A token is sent in a header: only characters a header value carries as they are. The error
   // never quotes it.
   if (!std::all_of(options.admin_token.begin(), options.admin_token.end(),
@@ -241,6 +245,10 @@ ServerOptions OptionsFromJson(const nlohmann::json& value, ServerOptions default
   constexpr long long kBig = 1LL << 40;
   options.threads = static_cast<std::size_t>(
       reader.Integer("threads", static_cast<long long>(options.threads), 1, 4096));
+  options.max_connections = static_cast<std::size_t>(reader.Integer(
+      "max_connections", static_cast<long long>(options.max_connections), 1, 1000000));
+  options.header_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
+      reader.Millis("header_timeout_ms", options.header_timeout));
   options.keep_alive_timeout = std::chrono::seconds(
       reader.Integer("keep_alive_timeout_s", options.keep_alive_timeout.count(), 1, 86400));
   options.journal_size = static_cast<std::size_t>(

@@ -76,8 +76,16 @@ struct ServerOptions {
   Script script;
   StreamTiming timing;
 
-  /// Most connections served at once; further ones wait to be served. At least 64 is sane.
-  std::size_t threads = 128;
+  /// Most requests answered at once. Each request in flight (a stream for its whole length) has
+  /// a thread; idle keep-alive connections and connections still sending their headers have none.
+  /// Threads start as requests need them; a request beyond the limit waits for a thread.
+  std::size_t threads = 1024;
+  /// Most TCP connections open at once. A connection beyond the limit is answered 503 with
+  /// `Retry-After: 1` in the profile's error envelope and closed; the ones open are unaffected.
+  std::size_t max_connections = 4096;
+  /// A request's line and headers must arrive within this time of its first byte, else the
+  /// server answers 408 and closes the connection (so slow-header clients cannot hold it).
+  std::chrono::milliseconds header_timeout{10000};
   /// Idle time after which the server closes a keep-alive connection.
   std::chrono::seconds keep_alive_timeout{5};
   /// Journal ring-buffer size in entries; older entries are dropped.
