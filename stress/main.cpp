@@ -1,4 +1,4 @@
-// provkit-stress: the bounded load and soak campaigns of the reliability checks (issue 7).
+// provkit-stress: the bounded load, soak and pressure campaigns of the reliability checks.
 #include <cstdio>
 #include <exception>
 #include <iostream>
@@ -18,6 +18,8 @@ constexpr char kDescription[] =
     "         streams; zero errors, exact journal, one connection per client, flat RSS\n"
     "  soak   threads sharing Sessions while the mock flips between healthy, loading\n"
     "         and stream-drop; verdicts match the scenario, no hang, no leaks\n"
+    "  pressure  2000 keep-alive clients, 1000 streams, slow-header clients and a\n"
+    "         connection limit: all answered, paced, cut off or refused with 503\n"
     "\n"
     "'provkit-stress <mode> --help' describes one mode. Exit 0 when every check holds,\n"
     "1 when one fails, 2 on a bad command line.";
@@ -33,7 +35,7 @@ int main(int argc, char** argv) {
   if (const std::optional<int> exit = parser.ParseOrExit(argc, argv, std::cout, std::cerr)) {
     return *exit;
   }
-  if (!mode) return parser.PrintUsageError("a mode is required: load or soak", std::cerr);
+  if (!mode) return parser.PrintUsageError("a mode is required: load, soak or pressure", std::cerr);
   if (*mode == "help") {
     std::cout << parser.Help();
     return stress::kExitPass;
@@ -41,9 +43,10 @@ int main(int argc, char** argv) {
   int (*run)(int, char**) = nullptr;
   if (*mode == "load") run = stress::RunLoad;
   if (*mode == "soak") run = stress::RunSoak;
+  if (*mode == "pressure") run = stress::RunPressure;
   if (run == nullptr) {
     std::string message = "unknown mode '" + provkit::support::ClipPrintable(*mode, 120) + "'";
-    const std::vector<std::string> modes = {"load", "soak"};
+    const std::vector<std::string> modes = {"load", "soak", "pressure"};
     if (const auto match = provkit::support::ClosestMatch(*mode, modes)) {
       message += " (did you mean " + *match + "?)";
     }

@@ -1,0 +1,239 @@
+// Pressure phase streams: M streamed chat completions at once, their pace measured on arrival.
+#include <algorithm>
+#include <cmath>
+#include <system_error>
+
+#include "pressure.hpp"
+#include "provkit/mockserver/server.hpp"
+
+namespace provkit::stress {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::size_t kChunkChars = 8;
+// A stream's bound: every connection made at once, then about events x interval of answer.
+constexpr std::chrono::seconds kStreamTimeoutSlack{20};
+// The targets of issue 15, as docs/performance.md states them for the latency bench.
+constexpr double kP50Tolerance = 0.10;   // p50 within 10 % of the interval.
+constexpr double kP99ToleranceMs = 2.0;  // p99 within 2 ms + 10 % of the interval.
+
+/// The text stream `index` asks to be echoed: `chars` characters, so chars / kChunkChars events.
+std::string StreamText(std::size_t index, std::size_t chars) {
+  std::string text = "stream " + std::to_string(index) + ":";
+  static constexpr std::string_view kFiller = " the quick brown fox jumps over the lazy dog";
+  while (text.size() < chars) text += kFiller;
+  text.resize(chars);
+  return text;
+}
+
+class StreamClients : public HttpHandler {
+ public:
+  struct Stream {
+    std::string text;
+    std::vector<Clock::time_point> arrivals;
+    std::vector<std::string> data;
+    Clock::time_point sent_at;
+    Clock::time_point first_byte;
+    Clock::time_point done_at;
+    bool finished = false;
+    std::string problem;  // Empty: a right stream (judged after the run).
+    HttpResponse response;
+  };
+
+  StreamClients(const std::string& host, int port, std::size_t count, std::size_t chars,
+                std::chrono::milliseconds timeout)
+      : loop_(*this, host, port), timeout_(timeout), streams_(count) {
+    for (std::size_t i = 0; i < count; ++i) streams_[i].text = StreamText(i, chars);
+  }
+
+  void Run(Clock::time_point deadline) {
+    try {
+      for (std::size_t i = 0; i < streams_.size(); ++i) loop_.Connect();
+    } catch (const std::system_error& error) {
+      connect_error_ = std::string("connect: ") + error.what();
+      finished_ += streams_.size() - loop_.open_count();
+    }
+    loop_.Run(deadline, [this] { return finished_ == streams_.size(); });
+  }
+
+  std::vector<Stream>& streams() { return streams_; }
+  const std::string& connect_error() const { return connect_error_; }
+
+  void OnConnected(int id, Clock::time_point at) override {
+    Stream& stream = streams_[static_cast<std::size_t>(id)];
+    stream.sent_at = at;
+    stream.arrivals.reserve(128);
+    stream.data.reserve(128);
+    loop_.Request(id, PostJsonRequest("/v1/chat/completions", ChatBody(stream.text, true)),
+                  timeout_);
+  }
+  void OnEvent(int id, std::string_view data, Clock::time_point at) override {
+    Stream& stream = streams_[static_cast<std::size_t>(id)];
+    stream.arrivals.push_back(at);
+    stream.data.emplace_back(data);
+  }
+  void OnResponse(int id, HttpResponse response) override {
+    Stream& stream = streams_[static_cast<std::size_t>(id)];
+    stream.first_byte = response.first_byte;
+    stream.done_at = response.done;
+    stream.finished = true;
+    response.body.clear();  // The events are kept one by one; the whole body is not needed.
+    stream.response = std::move(response);
+    ++finished_;
+    loop_.Close(id);
+  }
+  void OnFailure(int id, HttpFailure failure, std::string why, Clock::time_point at) override {
+    Stream& stream = streams_[static_cast<std::size_t>(id)];
+    stream.problem = std::string(FailureName(failure)) + ": " + why + " (" +
+                     std::to_string(stream.data.size()) + " events received)";
+    stream.done_at = at;
+    ++finished_;
+  }
+
+ private:
+  HttpLoop loop_;
+  std::chrono::milliseconds timeout_;
+  std::vector<Stream> streams_;
+  std::size_t finished_ = 0;
+  std::string connect_error_;
+};
+
+/// Empty when the stream's answer is a 200 event stream of chat.completion.chunk events that
+/// rebuild `stream.text` and end with [DONE].
+std::string JudgeStream(const StreamClients::Stream& stream) {
+  if (!stream.problem.empty()) return stream.problem;
+  if (stream.response.status != 200) return "answered " + std::to_string(stream.response.status);
+  const std::string* type = stream.response.Header("content-type");
+  if (type == nullptr || type->find("text/event-stream") == std::string::npos)
+    return "Content-Type is not text/event-stream";
+  if (stream.data.empty() || stream.data.back() != "[DONE]")
+    return "did not end with data: [DONE] (" + std::to_string(stream.data.size()) + " events)";
+  std::string text;
+  for (std::size_t i = 0; i + 1 < stream.data.size(); ++i) {
+    const json chunk = json::parse(stream.data[i], nullptr, false);
+    if (!chunk.is_object() || chunk.value("object", "") != "chat.completion.chunk")
+      return "event " + std::to_string(i) + " is not a chat.completion.chunk";
+    const json::json_pointer content("/choices/0/delta/content");
+    if (chunk.contains(content) && chunk[content].is_string())
+      text += chunk[content].get<std::string>();
+  }
+  if (text != stream.text) return "the streamed text is not the echoed prompt";
+  return {};
+}
+
+}  // namespace
+
+PhaseResult RunStreamsPhase(const PressureOptions& options) {
+  PhaseResult result;
+  result.name = "streams";
+  const auto count = static_cast<std::size_t>(options.streams);
+  const std::chrono::milliseconds interval(options.stream_interval_ms);
+  const std::size_t chars = static_cast<std::size_t>(options.stream_events) * kChunkChars;
+  const std::chrono::milliseconds timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
+      kStreamTimeoutSlack + interval * (options.stream_events + 8));
+
+  mock::ServerOptions server_options;
+  server_options.models = {std::string(kPressureModel)};
+  server_options.timing.chunk_chars = kChunkChars;
+  server_options.timing.chunk_interval = interval;
+  // A stream holds a request thread for its whole length: room for every one of them.
+  server_options.threads = std::max(server_options.threads, count + 16);
+  mock::Server server(server_options);
+
+  StreamClients clients(server.host(), server.port(), count, chars, timeout);
+  const Clock::time_point start = Clock::now();
+  clients.Run(start + timeout + std::chrono::seconds(5));
+  const double elapsed_s = std::chrono::duration<double>(Clock::now() - start).count();
+  const mock::ServerStats stats = server.stats();
+
+  std::size_t right = 0;
+  ErrorSamples problems;
+  std::vector<double> gaps_ms;
+  gaps_ms.reserve(count * (static_cast<std::size_t>(options.stream_events) + 4));
+  std::vector<double> first_event_ms;
+  std::vector<double> duration_ms;
+  Clock::time_point latest_first = Clock::time_point::min();
+  Clock::time_point earliest_end = Clock::time_point::max();
+  std::size_t events = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    StreamClients::Stream& stream = clients.streams()[i];
+    const std::string problem = JudgeStream(stream);
+    if (problem.empty()) {
+      ++right;
+    } else {
+      problems.Add("stream " + std::to_string(i) + ": " + problem);
+    }
+    events += stream.arrivals.size();
+    for (std::size_t k = 1; k < stream.arrivals.size(); ++k)
+      gaps_ms.push_back(Ms(stream.arrivals[k] - stream.arrivals[k - 1]));
+    if (!stream.arrivals.empty()) {
+      first_event_ms.push_back(Ms(stream.arrivals.front() - stream.sent_at));
+      duration_ms.push_back(Ms(stream.arrivals.back() - stream.arrivals.front()));
+      latest_first = std::max(latest_first, stream.arrivals.front());
+      earliest_end = std::min(earliest_end, stream.arrivals.back());
+    } else {
+      latest_first = Clock::time_point::max();
+    }
+  }
+  const Distribution gaps = Summarize(gaps_ms);
+  const Distribution first_event = Summarize(first_event_ms);
+  const Distribution durations = Summarize(duration_ms);
+  const double interval_ms = static_cast<double>(options.stream_interval_ms);
+  const double p50_error_pct = std::abs(gaps.p50 - interval_ms) / interval_ms * 100;
+  const double p99_excess_ms = gaps.p99 - interval_ms;
+  const double p99_bound_ms = kP99ToleranceMs + kP50Tolerance * interval_ms;
+  // All in flight at once: the last stream's first event came before the first stream's end.
+  const bool overlapped = right == count && latest_first < earliest_end;
+  const double overlap_ms = overlapped ? Ms(earliest_end - latest_first) : 0;
+
+  result.summary.push_back(std::to_string(count) + " concurrent streams, " +
+                           std::to_string(options.stream_events) + " text events of " +
+                           std::to_string(kChunkChars) + " characters each " +
+                           std::to_string(options.stream_interval_ms) + " ms; " +
+                           std::to_string(events) + " events in " + Fixed(elapsed_s, 2) + " s");
+  result.summary.push_back("inter-event gaps at the client: " + gaps.Text());
+  result.summary.push_back("first event after the request: " + first_event.Text() +
+                           "; first to last event: " + durations.Text());
+
+  result.verdict.Check("streams: all done", right == count && clients.connect_error().empty(),
+                       std::to_string(right) + " of " + std::to_string(count) +
+                           " ended with data: [DONE] and the echoed text" +
+                           (clients.connect_error().empty() ? "" : "; " + clients.connect_error()));
+  result.verdict.Check(
+      "streams: all at once", overlapped,
+      overlapped ? "every stream was in flight for the same " + Fixed(overlap_ms, 0) + " ms"
+                 : "the streams were not all in flight at one time");
+  result.verdict.Check("streams: gap p50", gaps.count > 0 && p50_error_pct <= kP50Tolerance * 100,
+                       "p50 " + Fixed(gaps.p50, 2) + " ms against " + Fixed(interval_ms, 0) +
+                           " ms: " + Fixed(p50_error_pct, 1) + " % off (bound " +
+                           Fixed(kP50Tolerance * 100, 0) + " %)");
+  result.verdict.Check("streams: gap p99",
+                       gaps.count > 0 && std::abs(p99_excess_ms) <= p99_bound_ms,
+                       "p99 " + Fixed(gaps.p99, 2) + " ms against " + Fixed(interval_ms, 0) +
+                           " ms: " + (p99_excess_ms >= 0 ? "+" : "") + Fixed(p99_excess_ms, 2) +
+                           " ms (bound +-" + Fixed(p99_bound_ms, 1) + " ms: 2 ms + 10 %)");
+
+  result.errors = problems.samples();
+  result.figures = {
+      {"streams", count},
+      {"text_events_per_stream", options.stream_events},
+      {"chunk_chars", kChunkChars},
+      {"chunk_interval_ms", options.stream_interval_ms},
+      {"elapsed_s", elapsed_s},
+      {"right", right},
+      {"events", events},
+      {"gaps", gaps.ToJson()},
+      {"p50_error_pct", p50_error_pct},
+      {"p99_excess_ms", p99_excess_ms},
+      {"p99_bound_ms", p99_bound_ms},
+      {"first_event", first_event.ToJson()},
+      {"first_to_last_event", durations.ToJson()},
+      {"all_in_flight_for_ms", overlap_ms},
+      {"server_stats", mock::ToJson(stats)},
+      {"server_threads_option", server_options.threads},
+  };
+  return result;
+}
+
+}  // namespace provkit::stress
