@@ -301,8 +301,7 @@ PhaseResult RunSlowlorisPhase(const PressureOptions& options) {
   result.verdict.Check("slowloris: cut off", in_time == count && slow.connect_error().empty(),
                        std::to_string(in_time) + " of " + std::to_string(count) +
                            " slow clients answered 408 or closed within " + Fixed(bound_ms, 0) +
-                           " ms of their first byte (header_timeout + 1 s); " +
-                           cut_off.Text() +
+                           " ms of their first byte (header_timeout + 1 s); " + cut_off.Text() +
                            (slow.connect_error().empty() ? "" : "; " + slow.connect_error()));
 
   for (const std::string& error : slow_errors.samples()) result.errors.push_back(error);
