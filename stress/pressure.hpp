@@ -56,6 +56,8 @@ struct Distribution {
 Distribution Summarize(std::vector<double> values_ms);
 
 double Ms(Clock::duration duration);
+/// CPU time (user + system) the calling thread has used, in seconds: how busy a client loop was.
+double ThreadCpuSeconds();
 /// `value` with `decimals` digits after the point.
 std::string Fixed(double value, int decimals = 1);
 

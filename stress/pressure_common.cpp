@@ -1,4 +1,6 @@
 // The pressure campaign's shared pieces: requests, answer checks, percentiles, the fresh probe.
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -76,6 +78,15 @@ Distribution Summarize(std::vector<double> values_ms) {
 
 double Ms(Clock::duration duration) {
   return std::chrono::duration<double, std::milli>(duration).count();
+}
+
+double ThreadCpuSeconds() {
+  rusage usage{};
+  if (getrusage(RUSAGE_THREAD, &usage) != 0) return 0;
+  const auto seconds = [](const timeval& time) {
+    return static_cast<double>(time.tv_sec) + static_cast<double>(time.tv_usec) / 1e6;
+  };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
 std::string Fixed(double value, int decimals) {

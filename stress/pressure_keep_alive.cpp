@@ -32,6 +32,7 @@ class KeepAliveClients : public HttpHandler {
 
   /// Connects every client, then serves them until Stop() and the last answer (or `deadline`).
   void Run(Clock::time_point deadline) {
+    const double cpu_start = ThreadCpuSeconds();
     try {
       for (std::size_t i = 0; i < clients_.size(); ++i) {
         const int id = loop_.Connect();
@@ -43,6 +44,7 @@ class KeepAliveClients : public HttpHandler {
     }
     loop_.Run(deadline, [this] { return stop_.load() && in_flight_ == 0; });
     unfinished_ = in_flight_;
+    cpu_s_ = ThreadCpuSeconds() - cpu_start;
   }
   void Stop() { stop_ = true; }
 
@@ -61,6 +63,7 @@ class KeepAliveClients : public HttpHandler {
   const ErrorSamples& errors() const { return errors_; }
   std::uint64_t connect_errors() const { return connect_errors_; }
   std::uint64_t unfinished() const { return unfinished_; }
+  double cpu_s() const { return cpu_s_; }
 
   void OnConnected(int id, Clock::time_point at) override {
     (void)at;
@@ -152,6 +155,7 @@ class KeepAliveClients : public HttpHandler {
   std::uint64_t in_flight_ = 0;
   std::uint64_t connect_errors_ = 0;
   std::uint64_t unfinished_ = 0;
+  double cpu_s_ = 0;
   ErrorSamples errors_;
 };
 
@@ -224,6 +228,9 @@ PhaseResult RunKeepAlivePhase(const PressureOptions& options) {
                            std::to_string(load.chat_sent) + "), " + Fixed(rps, 0) +
                            "/s during the hold; latency " + latency.Text());
   result.summary.push_back("fresh clients during the hold: GET /health " + fresh.Text());
+  result.summary.push_back("client loop (one thread): " + Fixed(load.cpu_s(), 2) + " s CPU in " +
+                           Fixed(std::chrono::duration<double>(hold_end - start).count(), 1) +
+                           " s");
 
   result.verdict.Check(
       "keep-alive: all connected", connected_at_hold == clients && answered_at_hold == clients,
@@ -272,6 +279,7 @@ PhaseResult RunKeepAlivePhase(const PressureOptions& options) {
       {"fresh_probes_ok", probes_ok},
       {"connections_opened", connections_opened},
       {"connections_expected", expected_connections},
+      {"client_loop_cpu_s", load.cpu_s()},
       {"server_stats", mock::ToJson(stats)},
       {"server_threads_option", server_options.threads},
   };

@@ -143,7 +143,9 @@ PhaseResult RunStreamsPhase(const PressureOptions& options) {
 
   StreamClients clients(server.host(), server.port(), count, chars, timeout);
   const Clock::time_point start = Clock::now();
+  const double cpu_start = ThreadCpuSeconds();
   clients.Run(start + timeout + std::chrono::seconds(5));
+  const double client_cpu_s = ThreadCpuSeconds() - cpu_start;
   const double elapsed_s = std::chrono::duration<double>(Clock::now() - start).count();
   const mock::ServerStats stats = server.stats();
 
@@ -195,6 +197,8 @@ PhaseResult RunStreamsPhase(const PressureOptions& options) {
   result.summary.push_back("inter-event gaps at the client: " + gaps.Text());
   result.summary.push_back("first event after the request: " + first_event.Text() +
                            "; first to last event: " + durations.Text());
+  result.summary.push_back("client loop (one thread): " + Fixed(client_cpu_s, 2) + " s CPU in " +
+                           Fixed(elapsed_s, 2) + " s");
 
   result.verdict.Check("streams: all done", right == count && clients.connect_error().empty(),
                        std::to_string(right) + " of " + std::to_string(count) +
@@ -230,6 +234,7 @@ PhaseResult RunStreamsPhase(const PressureOptions& options) {
       {"first_event", first_event.ToJson()},
       {"first_to_last_event", durations.ToJson()},
       {"all_in_flight_for_ms", overlap_ms},
+      {"client_loop_cpu_s", client_cpu_s},
       {"server_stats", mock::ToJson(stats)},
       {"server_threads_option", server_options.threads},
   };
