@@ -1,5 +1,6 @@
 // provkit mock: runs the mock OpenAI-compatible server until SIGINT or SIGTERM.
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <atomic>
@@ -54,6 +55,8 @@ struct Flags {
   std::optional<double> first_chunk_ms;
   std::optional<double> listen_delay_ms;
   std::optional<long long> threads;
+  std::optional<long long> max_connections;
+  std::optional<double> header_timeout_ms;
   std::optional<long long> keep_alive_s;
   std::optional<long long> journal_size;
   std::optional<std::string> admin_token;
@@ -153,8 +156,16 @@ support::FlagParser MakeParser(Flags& flags) {
               &flags.listen_delay_ms, 0.0, kMaxMillis)
       .Int({.name = "threads",
             .value_name = "N",
-            .help = "most connections served at once (default 128)"},
+            .help = "most requests answered at once (default 1024; idle connections need none)"},
            &flags.threads, 1LL, 4096LL)
+      .Int({.name = "max-connections",
+            .value_name = "N",
+            .help = "most connections open at once; more get 503 (default 4096)"},
+           &flags.max_connections, 1LL, 1000000LL)
+      .Number({.name = "header-timeout-ms",
+               .value_name = "N",
+               .help = "a request's headers must arrive within N ms, else 408 (default 10000)"},
+              &flags.header_timeout_ms, 1.0, kMaxMillis)
       .Int({.name = "keep-alive-s",
             .value_name = "N",
             .help = "idle keep-alive timeout in seconds (default 5)"},
@@ -263,6 +274,12 @@ mock::ServerOptions OptionsOf(const Flags& flags) {
         std::chrono::duration_cast<std::chrono::milliseconds>(Micros(*flags.listen_delay_ms));
   }
   if (flags.threads) options.threads = static_cast<std::size_t>(*flags.threads);
+  if (flags.max_connections)
+    options.max_connections = static_cast<std::size_t>(*flags.max_connections);
+  if (flags.header_timeout_ms) {
+    options.header_timeout =
+        std::chrono::duration_cast<std::chrono::milliseconds>(Micros(*flags.header_timeout_ms));
+  }
   if (flags.keep_alive_s) options.keep_alive_timeout = std::chrono::seconds(*flags.keep_alive_s);
   if (flags.journal_size) options.journal_size = static_cast<std::size_t>(*flags.journal_size);
   if (!flags.replay && (flags.replay_strict || flags.replay_speed)) {
@@ -305,6 +322,27 @@ TokenSource ChooseAdminToken(const Flags& flags, mock::ServerOptions& options) {
 /// Says what a non-loopback host means, and how admin requests authenticate. A token the user
 /// gave is named by its source, never shown; a generated one is shown once, as the only way
 /// to learn it.
+/// Each connection is a file descriptor: the soft open-file limit (often 1024) is raised to the
+/// hard one, and a max_connections beyond what it allows is said once.
+void RaiseOpenFileLimit(std::size_t max_connections) {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  if (limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+    getrlimit(RLIMIT_NOFILE, &limit);
+  }
+  constexpr rlim_t kSpare = 64;  // the listener, logs, config files, epoll
+  if (limit.rlim_cur != RLIM_INFINITY && max_connections + kSpare > limit.rlim_cur) {
+    std::fprintf(stderr,
+                 "provkit mock: warning: max_connections %zu is over what the open-file limit "
+                 "(%llu) allows; connections beyond about %llu wait in the backlog instead of "
+                 "getting 503 (raise it with ulimit -n)\n",
+                 max_connections, static_cast<unsigned long long>(limit.rlim_cur),
+                 static_cast<unsigned long long>(std::max(limit.rlim_cur, kSpare) - kSpare));
+  }
+}
+
 void PrintAdminNotice(const std::string& host, const std::string& token, TokenSource source) {
   if (!mock::IsLoopbackHost(host)) {
     std::fprintf(stderr,
@@ -414,6 +452,7 @@ int MockCommand(int argc, char** argv) {
     reloader.emplace(*flags.config, load, baseline);
   }
 
+  RaiseOpenFileLimit(options.max_connections);
   std::optional<mock::Server> server;
   try {
     server.emplace(std::move(options));

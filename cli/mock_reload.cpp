@@ -54,6 +54,8 @@ std::vector<std::string> NeedRestart(const mock::ServerOptions& before,
   check(before.port != after.port, "port");
   check(before.base_path != after.base_path, "base_path");
   check(before.threads != after.threads, "threads");
+  check(before.max_connections != after.max_connections, "max_connections");
+  check(before.header_timeout != after.header_timeout, "header_timeout_ms");
   check(before.keep_alive_timeout != after.keep_alive_timeout, "keep_alive_s");
   check(before.journal_size != after.journal_size, "journal_size");
   check(before.journal_body_limit != after.journal_body_limit, "journal_body_limit");

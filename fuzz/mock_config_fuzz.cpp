@@ -27,6 +27,8 @@ void CheckOptions(const ServerOptions& options) {
              "base_path starts with '/' and does not end with one");
   FUZZ_CHECK(options.threads >= 1 && options.journal_size >= 1, "threads and journal are >= 1");
   FUZZ_CHECK(options.keep_alive_timeout.count() >= 1, "keep_alive_timeout_s >= 1");
+  FUZZ_CHECK(options.max_connections >= 1 && options.header_timeout.count() >= 1,
+             "max_connections and header_timeout_ms are >= 1");
   FUZZ_CHECK(options.timing.chunk_chars >= 1, "chunk_chars >= 1");
   FUZZ_CHECK(options.max_request_bytes >= 1 && options.max_header_bytes >= 1, "limits >= 1");
   FUZZ_CHECK(options.listen_delay.count() >= 0, "listen_delay is not negative");

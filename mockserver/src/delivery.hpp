@@ -6,7 +6,7 @@
 
 #include <cstdint>
 
-#include "connection_pool.hpp"
+#include "connections.hpp"
 #include "metrics.hpp"
 #include "plan.hpp"
 #include "stop_signal.hpp"

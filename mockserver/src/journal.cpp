@@ -53,7 +53,8 @@ nlohmann::json ToJson(const ServerStats& stats) {
           {"requests", stats.requests},
           {"journal_dropped", stats.journal_dropped},
           {"generations_running", stats.generations_running},
-          {"generations_waiting", stats.generations_waiting}};
+          {"generations_waiting", stats.generations_waiting},
+          {"connections_refused", stats.connections_refused}};
 }
 
 void JournalRecord::Finish(int status, std::string_view fault) noexcept {

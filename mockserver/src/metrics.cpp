@@ -102,8 +102,7 @@ void Metrics::StreamProbe::Wrote() {
   last_ = now;
 }
 
-std::string Metrics::Render(std::uint64_t connections_open,
-                            std::uint64_t connections_opened) const {
+std::string Metrics::Render(const ConnectionFigures& connections) const {
   std::string out;
   out.reserve(4096);
   Header(out, "provkit_mock_requests_total", "counter",
@@ -134,13 +133,24 @@ std::string Metrics::Render(std::uint64_t connections_open,
   inter_token_.Render("provkit_mock_inter_token_seconds", out);
   Header(out, "provkit_mock_connections_open", "gauge", "TCP connections open now.");
   out.append("provkit_mock_connections_open ")
-      .append(std::to_string(connections_open))
+      .append(std::to_string(connections.open))
       .append("\n");
   Header(out, "provkit_mock_connections_opened_total", "counter",
          "TCP connections accepted since the server started.");
   out.append("provkit_mock_connections_opened_total ")
-      .append(std::to_string(connections_opened))
+      .append(std::to_string(connections.opened))
       .append("\n");
+  Header(out, "provkit_mock_connections_refused_total", "counter",
+         "Connections the server answered itself and closed, by reason: connection_limit (503), "
+         "header_timeout (408), headers_too_large (431).");
+  const std::pair<std::string_view, std::uint64_t> refused[] = {
+      {"connection_limit", connections.refused_at_limit},
+      {"header_timeout", connections.header_timeouts},
+      {"headers_too_large", connections.headers_too_large}};
+  for (const auto& [reason, count] : refused) {
+    out.append("provkit_mock_connections_refused_total{reason=\"").append(reason).append("\"} ");
+    out.append(std::to_string(count)).append("\n");
+  }
   return out;
 }
 

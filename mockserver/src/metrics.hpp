@@ -65,8 +65,16 @@ class Metrics {
     bool first_ = true;
   };
 
+  /// The connection numbers of the exposition (ConnectionRegistry's).
+  struct ConnectionFigures {
+    std::uint64_t open = 0;
+    std::uint64_t opened = 0;
+    std::uint64_t refused_at_limit = 0;
+    std::uint64_t header_timeouts = 0;
+    std::uint64_t headers_too_large = 0;
+  };
   /// The exposition text, with the connection numbers given.
-  std::string Render(std::uint64_t connections_open, std::uint64_t connections_opened) const;
+  std::string Render(const ConnectionFigures& connections) const;
 
  private:
   /// The index into known_paths_ of `path`, or known_paths_.size() for "other".

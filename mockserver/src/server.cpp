@@ -12,12 +12,13 @@
 
 #include "admin.hpp"
 #include "capture.hpp"
-#include "connection_pool.hpp"
+#include "connections.hpp"
 #include "delivery.hpp"
 #include "faults.hpp"
+#include "front_door.hpp"
 #include "journal.hpp"
-#include "metrics.hpp"
 #include "latency.hpp"
+#include "metrics.hpp"
 #include "readers.hpp"
 #include "redaction.hpp"
 #include "replay.hpp"
@@ -32,16 +33,31 @@ namespace {
 
 constexpr std::size_t kKeepAliveRequests = 1000000000;
 
-/// cpp-httplib's server with access to its listening socket.
+/// cpp-httplib's server without its accept loop: the front door owns the connections and calls
+/// it for one request at a time.
 class HttpServer final : public httplib::Server {
  public:
-  int listening_socket() const { return svr_sock_; }
-  /// Closes the listening socket when listen_after_bind never ran.
-  void CloseListener() {
-    const int socket = svr_sock_.exchange(INVALID_SOCKET);
-    if (socket != INVALID_SOCKET) ::close(socket);
+  /// Reads, routes and answers one request from `stream`.
+  bool ServeOne(httplib::Stream& stream, bool& connection_closed) {
+    return process_request(stream, /*close_connection=*/false, connection_closed, nullptr);
   }
+  /// cpp-httplib's response writers stop a streamed body once the server has no listening
+  /// socket. The front door's listener stands for it from listening until Stop.
+  void MarkListening(int listener) { svr_sock_ = listener; }
+  void MarkStopped() { svr_sock_ = INVALID_SOCKET; }
 };
+
+/// The HTTP reason phrase of the statuses the front door answers itself.
+std::string_view ReasonPhrase(int status) {
+  switch (status) {
+    case 408:
+      return "Request Timeout";
+    case 431:
+      return "Request Header Fields Too Large";
+    default:
+      return "Service Unavailable";
+  }
+}
 
 ServerOptions Validated(ServerOptions options) {
   ValidateOptions(options);
@@ -88,10 +104,16 @@ class Server::Impl final : private AdminControls {
   AdminPolicy Access() const override { return {options_.host, port_, options_.admin_token}; }
   support::Redactor Secrets() const override { return secrets_.Snapshot(); }
   std::string MetricsText() const override {
-    return metrics_.Render(connections_.open(), connections_.accepted_total());
+    return metrics_.Render({.open = connections_.open(),
+                            .opened = connections_.accepted_total(),
+                            .refused_at_limit = connections_.refused(Refusal::kConnectionLimit),
+                            .header_timeouts = connections_.refused(Refusal::kHeaderTimeout),
+                            .headers_too_large = connections_.refused(Refusal::kHeaderTooLarge)});
   }
 
   void ConfigureHttp();
+  /// The whole answer the front door sends when it refuses a connection itself.
+  std::string RefusalText(Refusal why) const;
   void Bind(int port);
   void Listen();
   void DelayedListen(std::chrono::milliseconds delay);
@@ -130,6 +152,8 @@ class Server::Impl final : private AdminControls {
 
   std::unique_ptr<PortReservation> reservation_;
   HttpServer http_;
+  int listener_ = -1;
+  FrontDoor front_door_;
   std::thread thread_;
 };
 
@@ -139,7 +163,18 @@ Server::Impl::Impl(ServerOptions options)
       state_(options_, stop_),
       journal_(options_.journal_size),
       metrics_(router_.Paths()),
-      root_metrics_path_(router_.parent() + "/metrics") {
+      root_metrics_path_(router_.parent() + "/metrics"),
+      front_door_(
+          connections_,
+          {.threads = options_.threads,
+           .max_connections = options_.max_connections,
+           .header_timeout = options_.header_timeout,
+           .keep_alive_timeout = options_.keep_alive_timeout,
+           .max_header_bytes = options_.max_header_bytes},
+          [this](httplib::Stream& stream, bool& connection_closed) {
+            return http_.ServeOne(stream, connection_closed);
+          },
+          [this](Refusal why) { return RefusalText(why); }) {
   secrets_.Add(options_.admin_token);
   if (options_.scenario.kind == ScenarioKind::kAuth) secrets_.Add(options_.scenario.token);
   if (options_.replay) responders_.push_back(std::make_shared<ReplayResponder>(*options_.replay));
@@ -161,12 +196,11 @@ Server::Impl::Impl(ServerOptions options)
 }
 
 void Server::Impl::ConfigureHttp() {
-  http_.new_task_queue = [this] { return new ConnectionPool(connections_, options_.threads); };
-  http_.set_tcp_nodelay(true);
+  // The front door accepts (TCP_NODELAY on each connection) and times out idle ones; these two
+  // only shape the Keep-Alive header cpp-httplib writes, so it tells the truth.
   http_.set_keep_alive_max_count(kKeepAliveRequests);
   http_.set_keep_alive_timeout(static_cast<time_t>(options_.keep_alive_timeout.count()));
   http_.set_payload_max_length(options_.max_request_bytes);
-  http_.set_socket_options([](socket_t socket) { SetReuseAddress(socket); });
   ReadEveryBody(http_);
   http_.set_error_handler(httplib::Server::HandlerWithResponse(
       [this](const httplib::Request& request, httplib::Response& response) {
@@ -183,19 +217,36 @@ void Server::Impl::ConfigureHttp() {
   http_.Options(".*", handler);
 }
 
+std::string Server::Impl::RefusalText(Refusal why) const {
+  int status = 503;
+  std::string message = "the server is at its connection limit (max_connections " +
+                        std::to_string(options_.max_connections) + "); retry later";
+  if (why == Refusal::kHeaderTimeout) {
+    status = 408;
+    message = "request headers not received within " +
+              std::to_string(options_.header_timeout.count()) + " ms (header_timeout_ms)";
+  } else if (why == Refusal::kHeaderTooLarge) {
+    status = 431;
+    message = "request headers too large";
+  }
+  const Profile profile = state_.profile();
+  const Body body = ErrorAnswer(profile, status, message,
+                                status == 503 ? "server_error" : "invalid_request_error");
+  std::string text =
+      "HTTP/1.1 " + std::to_string(status) + " " + std::string(ReasonPhrase(status)) + "\r\n";
+  const std::string_view server = TraitsOf(profile).server_header;
+  if (!server.empty()) text += "Server: " + std::string(server) + "\r\n";
+  text += "Content-Type: " +
+          std::string(body.content_type == "application/json" ? TraitsOf(profile).json_type
+                                                              : body.content_type) +
+          "\r\nContent-Length: " + std::to_string(body.text.size()) + "\r\n";
+  if (status == 503) text += "Retry-After: 1\r\n";
+  return text + "Connection: close\r\n\r\n" + body.text;
+}
+
 void Server::Impl::Bind(int port) {
-  errno = 0;
-  if (port == 0) {
-    port_ = http_.bind_to_any_port(options_.host);
-  } else {
-    port_ = http_.bind_to_port(options_.host, port) ? port : -1;
-  }
-  if (port_ <= 0) {
-    const int error = errno != 0 ? errno : EADDRNOTAVAIL;
-    throw std::system_error(error, std::generic_category(),
-                            "cannot listen on " + options_.host + ":" + std::to_string(port));
-  }
-  EnlargeBacklog(http_.listening_socket());
+  listener_ = ListenOn(options_.host, port);
+  port_ = LocalPort(listener_);
 }
 
 void Server::Impl::Listen() {
@@ -204,7 +255,10 @@ void Server::Impl::Listen() {
     listen = !stopping;
     listening_ = listen;
   });
-  if (listen) http_.listen_after_bind();
+  if (listen) {
+    http_.MarkListening(listener_);
+    front_door_.Run(listener_);
+  }
   stop_.Change([&](bool) {
     listening_ = false;
     listen_returned_ = true;
@@ -235,18 +289,12 @@ void Server::Impl::Stop() {
   stop_.Read([&](bool) { stopped = stopped_; });
   if (stopped) return;
   stop_.RequestStop();
-  // cpp-httplib's stop() only takes effect once listen_after_bind has marked the
-  // server running, which follows listening_ within microseconds.
-  for (;;) {
-    bool waiting = false;
-    stop_.Read([&](bool) { waiting = listening_ && !listen_returned_; });
-    if (!waiting || http_.is_running()) break;
-    std::this_thread::yield();
-  }
-  http_.stop();
+  http_.MarkStopped();
+  front_door_.Stop();
   connections_.ShutdownAll();
   if (thread_.joinable()) thread_.join();
-  http_.CloseListener();
+  CloseSocket(listener_);
+  listener_ = -1;
   stop_.Change([&](bool) { stopped_ = true; });
 }
 
@@ -273,8 +321,16 @@ void Server::Impl::ResetJournal() {
 }
 
 ServerStats Server::Impl::stats() const {
-  return {connections_.opened(), connections_.open(), journal_.requests(),
-          journal_.dropped(),    slots_.running(),    slots_.waiting()};
+  const std::uint64_t refused = connections_.refused(Refusal::kConnectionLimit) +
+                                connections_.refused(Refusal::kHeaderTimeout) +
+                                connections_.refused(Refusal::kHeaderTooLarge);
+  return {connections_.opened(),
+          connections_.open(),
+          journal_.requests(),
+          journal_.dropped(),
+          slots_.running(),
+          slots_.waiting(),
+          refused};
 }
 
 void Server::Impl::SetScenario(Scenario scenario) {
@@ -319,12 +375,6 @@ void Server::Impl::Handle(const httplib::Request& request, httplib::Response& re
     return;
   }
   Connection* connection = ConnectionRegistry::Current();
-  if (connection != nullptr && !connection->socket_looked_up) {
-    connection->socket_looked_up = true;
-    const int local_port = request.local_port > 0 ? request.local_port : port_;
-    const int socket = DupConnectionSocket(request.remote_addr, request.remote_port, local_port);
-    if (socket >= 0) connections_.Attach(*connection, socket);
-  }
   const std::shared_ptr<JournalRecord> record = journal_.Begin(
       Capture(request, connection != nullptr ? connection->id : 0, options_.journal_body_limit));
   const Outcome outcome =

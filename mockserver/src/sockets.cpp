@@ -1,16 +1,13 @@
-// Socket chores cpp-httplib lacks: a connection's socket, a reserved port, the backlog.
+// Socket chores: the listening socket, endpoints, a reserved port.
 #include "sockets.hpp"
 
 #include <arpa/inet.h>
-#include <dirent.h>
-#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdlib>
 #include <system_error>
 
 namespace provkit::mock {
@@ -34,56 +31,9 @@ bool Endpoint(const sockaddr_storage& address, std::string& ip, int& port) {
   return true;
 }
 
-bool MatchesConnection(int fd, std::string_view peer_ip, int peer_port, int local_port) {
-  sockaddr_storage address{};
-  socklen_t length = sizeof address;
-  std::string ip;
-  int port = 0;
-  if (getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) return false;
-  if (!Endpoint(address, ip, port) || port != local_port) return false;
-  length = sizeof address;
-  if (getpeername(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) return false;
-  return Endpoint(address, ip, port) && port == peer_port && ip == peer_ip;
-}
-
-}  // namespace
-
-int DupConnectionSocket(std::string_view peer_ip, int peer_port, int local_port) {
-  DIR* directory = opendir("/proc/self/fd");
-  if (directory == nullptr) return -1;
-  const int directory_fd = dirfd(directory);
-  int found = -1;
-  while (const dirent* entry = readdir(directory)) {
-    char* end = nullptr;
-    const long fd = std::strtol(entry->d_name, &end, 10);
-    if (end == entry->d_name || *end != '\0' || fd == directory_fd) continue;
-    if (MatchesConnection(static_cast<int>(fd), peer_ip, peer_port, local_port)) {
-      found = fcntl(static_cast<int>(fd), F_DUPFD_CLOEXEC, 0);
-      break;
-    }
-  }
-  closedir(directory);
-  return found;
-}
-
-void ShutdownSocket(int fd) noexcept {
-  if (fd >= 0) ::shutdown(fd, SHUT_RDWR);
-}
-
-void CloseSocket(int fd) noexcept {
-  if (fd >= 0) ::close(fd);
-}
-
-void EnlargeBacklog(int fd) noexcept {
-  if (fd >= 0) ::listen(fd, SOMAXCONN);
-}
-
-void SetReuseAddress(int fd) noexcept {
-  int yes = 1;
-  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-}
-
-PortReservation::PortReservation(const std::string& host, int port) {
+/// A socket bound to the first address of `host`:`port` that binds, listening when `listen`.
+/// `what` names the act in the error ("listen on", "bind").
+int BindFirst(const std::string& host, int port, bool listen, const char* what) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -95,33 +45,70 @@ PortReservation::PortReservation(const std::string& host, int port) {
                             "cannot resolve '" + host + "': " + gai_strerror(error));
   }
   int last_errno = EADDRNOTAVAIL;
+  int bound = -1;
   for (const addrinfo* result = results; result != nullptr; result = result->ai_next) {
-    const int fd =
-        socket(result->ai_family, result->ai_socktype | SOCK_CLOEXEC, result->ai_protocol);
+    const int flags = SOCK_CLOEXEC | (listen ? SOCK_NONBLOCK : 0);
+    const int fd = socket(result->ai_family, result->ai_socktype | flags, result->ai_protocol);
     if (fd < 0) {
       last_errno = errno;
       continue;
     }
-    SetReuseAddress(fd);
-    if (bind(fd, result->ai_addr, result->ai_addrlen) != 0) {
+    int yes = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    if (bind(fd, result->ai_addr, result->ai_addrlen) != 0 ||
+        (listen && ::listen(fd, SOMAXCONN) != 0)) {
       last_errno = errno;
       ::close(fd);
       continue;
     }
-    sockaddr_storage bound{};
-    socklen_t length = sizeof bound;
-    std::string ip;
-    getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &length);
-    Endpoint(bound, ip, port_);
-    fd_ = fd;
+    bound = fd;
     break;
   }
   freeaddrinfo(results);
-  if (fd_ < 0) {
-    throw std::system_error(last_errno, std::generic_category(),
-                            "cannot bind " + host + ":" + std::to_string(port));
+  if (bound < 0) {
+    throw std::system_error(
+        last_errno, std::generic_category(),
+        std::string("cannot ") + what + " " + host + ":" + std::to_string(port));
   }
+  return bound;
 }
+
+}  // namespace
+
+int ListenOn(const std::string& host, int port) {
+  return BindFirst(host, port, /*listen=*/true, "listen on");
+}
+
+int LocalPort(int fd) noexcept {
+  std::string ip;
+  int port = -1;
+  return LocalEndpoint(fd, ip, port) ? port : -1;
+}
+
+bool PeerEndpoint(int fd, std::string& ip, int& port) {
+  sockaddr_storage address{};
+  socklen_t length = sizeof address;
+  if (getpeername(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) return false;
+  return Endpoint(address, ip, port);
+}
+
+bool LocalEndpoint(int fd, std::string& ip, int& port) {
+  sockaddr_storage address{};
+  socklen_t length = sizeof address;
+  if (getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) return false;
+  return Endpoint(address, ip, port);
+}
+
+void ShutdownSocket(int fd) noexcept {
+  if (fd >= 0) ::shutdown(fd, SHUT_RDWR);
+}
+
+void CloseSocket(int fd) noexcept {
+  if (fd >= 0) ::close(fd);
+}
+
+PortReservation::PortReservation(const std::string& host, int port)
+    : fd_(BindFirst(host, port, /*listen=*/false, "bind")), port_(LocalPort(fd_)) {}
 
 PortReservation::~PortReservation() { Release(); }
 

@@ -1,4 +1,4 @@
-// Socket chores cpp-httplib lacks: a connection's socket, a reserved port, the backlog.
+// Socket chores: the listening socket, endpoints, a reserved port.
 #pragma once
 
 #include <string>
@@ -6,19 +6,21 @@
 
 namespace provkit::mock {
 
-/// A duplicate (close-on-exec) of this process's TCP socket whose local port is
-/// `local_port` and whose peer is `peer_ip`:`peer_port`, or -1 when there is none.
-/// The four-tuple names at most one open socket, so the answer is exact while
-/// the caller keeps that connection open. Linux only (reads /proc/self/fd).
-int DupConnectionSocket(std::string_view peer_ip, int peer_port, int local_port);
+/// A listening TCP socket on `host`:`port` (0: a free port): non-blocking, close-on-exec,
+/// SO_REUSEADDR (so it can bind a reserved port), with a backlog fit for bursts of connections.
+/// Throws std::system_error naming the address when it cannot listen.
+int ListenOn(const std::string& host, int port);
+/// The local port of a bound socket, or -1.
+int LocalPort(int fd) noexcept;
+/// The peer's (or the socket's own) address and port in the text form cpp-httplib gives
+/// handlers ("127.0.0.1", "::1"); false when unknown.
+bool PeerEndpoint(int fd, std::string& ip, int& port);
+bool LocalEndpoint(int fd, std::string& ip, int& port);
 
 /// shutdown(SHUT_RDWR): the peer sees the end of the connection, blocked reads
 /// and waits on the socket wake up. Ignores errors.
 void ShutdownSocket(int fd) noexcept;
 void CloseSocket(int fd) noexcept;
-
-/// Calls listen() again on a listening socket with a backlog fit for bursts of connections.
-void EnlargeBacklog(int fd) noexcept;
 
 /// Holds a TCP port bound but not listening: connections to it are refused,
 /// and nobody else can take it, until a listener with SO_REUSEADDR binds it too.
@@ -37,8 +39,5 @@ class PortReservation {
   int fd_ = -1;
   int port_ = 0;
 };
-
-/// The SO_REUSEADDR option cpp-httplib's listener is given, so it can bind a reserved port.
-void SetReuseAddress(int fd) noexcept;
 
 }  // namespace provkit::mock

@@ -35,6 +35,8 @@ constexpr char kExample[] = R"({
     "rules": [{"contains": "ping", "reply": {"text": "pong"}}]
   },
   "threads": 96,
+  "max_connections": 2048,
+  "header_timeout_ms": 5000,
   "keep_alive_timeout_s": 10,
   "journal_size": 2000,
   "journal_body_limit": 4096,
@@ -70,6 +72,8 @@ TEST(ConfigTest, TheDocumentedExampleParses) {
   EXPECT_EQ(options.script.sequence[1].tool_calls[0].arguments, R"({"city":"Paris"})");
   EXPECT_EQ(options.script.rules[0].reply.text, "pong");
   EXPECT_EQ(options.threads, 96u);
+  EXPECT_EQ(options.max_connections, 2048u);
+  EXPECT_EQ(options.header_timeout, 5s);
   EXPECT_EQ(options.keep_alive_timeout, 10s);
   EXPECT_EQ(options.journal_size, 2000u);
   EXPECT_EQ(options.created, 1712345678);
@@ -148,6 +152,8 @@ TEST(ConfigTest, LoadConfigFileReadsAFileAndNamesAMissingOne) {
 TEST(ConfigTest, OptionsFromJsonValidatesRanges) {
   EXPECT_THROW(OptionsFromJson(nlohmann::json::parse(R"({"base_path":"/v1/"})")), ConfigError);
   EXPECT_THROW(OptionsFromJson(nlohmann::json::parse(R"({"threads":0})")), ConfigError);
+  EXPECT_THROW(OptionsFromJson(nlohmann::json::parse(R"({"max_connections":0})")), ConfigError);
+  EXPECT_THROW(OptionsFromJson(nlohmann::json::parse(R"({"header_timeout_ms":0})")), ConfigError);
   EXPECT_THROW(OptionsFromJson(nlohmann::json::parse(R"({"models":[{"id":""}]})")), ConfigError);
   EXPECT_THROW(OptionsFromJson(nlohmann::json::parse(R"([])")), ConfigError);
 }

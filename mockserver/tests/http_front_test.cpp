@@ -97,7 +97,7 @@ class RawConnection {
 
   // Reads one response with a Content-Length body (none for HEAD); its status line, or empty
   // when the connection closed or kAnswerBudget ran out first. The body goes to `body` if given.
-  std::string ReadResponse(bool head, std::string* body = nullptr) {
+  std::string ReadResponse(bool head, std::string* body = nullptr, std::string* headers = nullptr) {
     const auto deadline = std::chrono::steady_clock::now() + kAnswerBudget;
     for (;;) {
       const std::size_t end = pending_.find("\r\n\r\n");
@@ -109,6 +109,7 @@ class RawConnection {
         if (pending_.size() >= end + 4 + length) {
           std::string status = pending_.substr(0, pending_.find("\r\n"));
           if (body != nullptr) *body = pending_.substr(end + 4, length);
+          if (headers != nullptr) *headers = pending_.substr(0, end + 2);
           pending_.erase(0, end + 4 + length);
           return status;
         }
@@ -124,6 +125,24 @@ class RawConnection {
       if (got < 0 && errno == EINTR) continue;
       if (got <= 0) return {};
       pending_.append(buffer, static_cast<std::size_t>(got));
+    }
+  }
+
+  // Whether the server ends the connection (end of file or reset), with nothing more sent,
+  // within kAnswerBudget.
+  bool ClosedByServer() {
+    const auto deadline = std::chrono::steady_clock::now() + kAnswerBudget;
+    for (;;) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      pollfd poll_fd{.fd = fd_, .events = POLLIN, .revents = 0};
+      const int ready = left.count() > 0 ? ::poll(&poll_fd, 1, static_cast<int>(left.count())) : 0;
+      if (ready < 0 && errno == EINTR) continue;
+      if (ready <= 0) return false;
+      char byte = 0;
+      const ssize_t got = ::recv(fd_, &byte, 1, 0);
+      if (got < 0 && errno == EINTR) continue;
+      return got <= 0 && pending_.empty();
     }
   }
 
@@ -184,13 +203,14 @@ TEST(HttpFrontTest, OverlongRequestTargetAnswers414) {
   ExpectServing(server);
 }
 
-TEST(HttpFrontTest, HugeHeaderLineAnswers400) {
+TEST(HttpFrontTest, HugeHeaderLineAnswers431) {
   Server server;
-  // One header line of 1 MiB: far over cpp-httplib's 8 KiB line limit and the 64 KiB header limit.
+  // One header line of 1 MiB: the front door reads a request head up to twice max_header_bytes
+  // (64 KiB) and 16 KiB, and refuses it there rather than hold all of it.
   const Reply reply = Exchange(
       server, "GET /health HTTP/1.1\r\nHost: x\r\nX-Huge: " + Repeat('h', 1 << 20) + "\r\n\r\n");
   ASSERT_FALSE(reply.timed_out);
-  EXPECT_EQ(reply.status_line, "HTTP/1.1 400 Bad Request");
+  EXPECT_EQ(reply.status_line, "HTTP/1.1 431 Request Header Fields Too Large");
   ExpectServing(server);
 }
 
@@ -462,6 +482,114 @@ TEST(HttpFrontTest, AdminPostWithoutContentTypeIsRefused) {
   EXPECT_NE(answer.find("POST /__provkit/scenario with no Content-Type"), std::string::npos)
       << answer;
   EXPECT_EQ(server.scenario().kind, ScenarioKind::kHealthy);
+}
+
+// --- The front door: limits and the connections that hold no thread ---------------------------
+
+constexpr std::string_view kHealth = "GET /health HTTP/1.1\r\nHost: x\r\n\r\n";
+
+// A keep-alive connection that has been answered once, so the server has surely accepted it.
+std::unique_ptr<RawConnection> AnsweredConnection(const Server& server) {
+  auto connection = std::make_unique<RawConnection>(server.port());
+  EXPECT_TRUE(connection->connected());
+  EXPECT_TRUE(connection->Send(kHealth));
+  EXPECT_EQ(connection->ReadResponse(false), "HTTP/1.1 200 OK");
+  return connection;
+}
+
+TEST(HttpFrontTest, AtTheConnectionLimitANewConnectionGets503WithRetryAfterAndIsClosed) {
+  ServerOptions options;
+  options.max_connections = 3;
+  Server server(options);
+  std::vector<std::unique_ptr<RawConnection>> open;
+  for (int i = 0; i < 3; ++i) open.push_back(AnsweredConnection(server));
+
+  RawConnection refused(server.port());
+  ASSERT_TRUE(refused.connected());
+  refused.Send(kHealth);
+  std::string body;
+  std::string headers;
+  EXPECT_EQ(refused.ReadResponse(false, &body, &headers), "HTTP/1.1 503 Service Unavailable");
+  EXPECT_NE(headers.find("\r\nRetry-After: 1\r\n"), std::string::npos) << headers;
+  EXPECT_NE(headers.find("\r\nConnection: close\r\n"), std::string::npos) << headers;
+  const nlohmann::json error = nlohmann::json::parse(body, nullptr, false);
+  ASSERT_TRUE(error.contains("error")) << body;
+  EXPECT_NE(error["error"]["message"].get<std::string>().find("max_connections 3"),
+            std::string::npos)
+      << body;
+  EXPECT_TRUE(refused.ClosedByServer());
+
+  // The open ones are unaffected, the refusal is counted, and a freed place serves again.
+  for (auto& connection : open) {
+    ASSERT_TRUE(connection->Send(kHealth));
+    EXPECT_EQ(connection->ReadResponse(false), "HTTP/1.1 200 OK");
+  }
+  EXPECT_EQ(server.stats().connections_refused, 1u);
+  EXPECT_EQ(server.connections_opened(), 3u);
+  open.pop_back();
+  ASSERT_TRUE(server.WaitForOpenConnectionsAtMost(2, kAnswerBudget));
+  open.push_back(AnsweredConnection(server));
+}
+
+TEST(HttpFrontTest, SlowHeadersHoldNoThreadAndAreAnswered408AtTheHeaderTimeout) {
+  ServerOptions options;
+  options.threads = 1;  // one request at a time: a slow head holding it would stall everything
+  options.header_timeout = 300ms;
+  Server server(options);
+  std::vector<std::unique_ptr<RawConnection>> slow;
+  for (int i = 0; i < 10; ++i) {
+    slow.push_back(std::make_unique<RawConnection>(server.port()));
+    ASSERT_TRUE(slow.back()->connected());
+    ASSERT_TRUE(slow.back()->Send("GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: a"));
+  }
+  ExpectServing(server);
+  for (auto& connection : slow) {
+    const Reply reply = connection->ReadStatusLine();
+    ASSERT_FALSE(reply.timed_out);
+    EXPECT_EQ(reply.status_line, "HTTP/1.1 408 Request Timeout");
+  }
+  EXPECT_EQ(server.stats().connections_refused, 10u);
+  EXPECT_TRUE(server.WaitForOpenConnectionsAtMost(1, kAnswerBudget));
+  ExpectServing(server);
+}
+
+TEST(HttpFrontTest, IdleKeepAliveConnectionsHoldNoThread) {
+  ServerOptions options;
+  options.threads = 2;
+  Server server(options);
+  std::vector<std::unique_ptr<RawConnection>> idle;
+  for (int i = 0; i < 40; ++i) idle.push_back(AnsweredConnection(server));
+  ExpectServing(server);  // a 41st connection, while 40 idle ones stay open
+  for (auto& connection : idle) {
+    ASSERT_TRUE(connection->Send(kHealth));
+    EXPECT_EQ(connection->ReadResponse(false), "HTTP/1.1 200 OK");
+  }
+  EXPECT_EQ(server.connections_opened(), 41u);
+  EXPECT_EQ(server.requests(), 81u);
+}
+
+TEST(HttpFrontTest, PipelinedRequestsAreAnsweredInOrder) {
+  Server server;
+  RawConnection connection(server.port());
+  ASSERT_TRUE(connection.connected());
+  ASSERT_TRUE(connection.Send(std::string(kHealth) + "GET /v1/models HTTP/1.1\r\nHost: x\r\n\r\n" +
+                              "GET /nowhere HTTP/1.1\r\nHost: x\r\n\r\n"));
+  std::string body;
+  EXPECT_EQ(connection.ReadResponse(false, &body), "HTTP/1.1 200 OK");
+  EXPECT_EQ(body, R"({"status":"ok"})");
+  EXPECT_EQ(connection.ReadResponse(false, &body), "HTTP/1.1 200 OK");
+  EXPECT_NE(body.find("provkit-mock"), std::string::npos) << body;
+  EXPECT_EQ(connection.ReadResponse(false), "HTTP/1.1 404 Not Found");
+  EXPECT_EQ(server.connections_opened(), 1u);
+}
+
+TEST(HttpFrontTest, AnIdleKeepAliveConnectionIsClosedAfterItsTimeout) {
+  ServerOptions options;
+  options.keep_alive_timeout = 1s;
+  Server server(options);
+  const std::unique_ptr<RawConnection> connection = AnsweredConnection(server);
+  EXPECT_TRUE(connection->ClosedByServer());
+  EXPECT_TRUE(server.WaitForOpenConnectionsAtMost(0, kAnswerBudget));
 }
 
 }  // namespace

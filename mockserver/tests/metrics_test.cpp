@@ -467,7 +467,7 @@ TEST(MetricsTest, LabelValuesAreEscaped) {
   EXPECT_EQ(EscapeLabelValue("a\\b\"c\nd"), "a\\\\b\\\"c\\nd");
   Metrics metrics({"/x\"\\\n"});
   metrics.CountRequest("/x\"\\\n", 200, "");
-  const Exposition parsed = ParseExposition(metrics.Render(0, 0));
+  const Exposition parsed = ParseExposition(metrics.Render({}));
   EXPECT_EQ(parsed.Value("provkit_mock_requests_total",
                          {{"path", "/x\"\\\n"}, {"status", "200"}, {"fault", ""}}),
             1);
@@ -479,10 +479,11 @@ TEST(MetricsTest, HistogramBucketsAreCumulative) {
     Metrics::StreamProbe probe(&metrics, Metrics::Clock::now() - 2s);
     probe.Wrote();  // about 2 s after arrival
     probe.Wrote();  // at once after the first
-    const Exposition during = ParseExposition(metrics.Render(0, 0));
+    const Exposition during = ParseExposition(metrics.Render({}));
     EXPECT_EQ(during.Value("provkit_mock_streams_in_flight"), 1);
   }
-  const Exposition parsed = ParseExposition(metrics.Render(3, 4));
+  const Exposition parsed =
+      ParseExposition(metrics.Render({.open = 3, .opened = 4, .refused_at_limit = 2}));
   EXPECT_EQ(parsed.Value("provkit_mock_streams_in_flight"), 0);
   const std::string ttft = "provkit_mock_time_to_first_token_seconds";
   EXPECT_EQ(parsed.Value(ttft + "_bucket", {{"le", "1"}}), 0);
@@ -492,6 +493,10 @@ TEST(MetricsTest, HistogramBucketsAreCumulative) {
   EXPECT_EQ(parsed.Value("provkit_mock_inter_token_seconds_bucket", {{"le", "1"}}), 1);
   EXPECT_EQ(parsed.Value("provkit_mock_connections_open"), 3);
   EXPECT_EQ(parsed.Value("provkit_mock_connections_opened_total"), 4);
+  EXPECT_EQ(
+      parsed.Value("provkit_mock_connections_refused_total", {{"reason", "connection_limit"}}), 2);
+  EXPECT_EQ(parsed.Value("provkit_mock_connections_refused_total", {{"reason", "header_timeout"}}),
+            0);
 }
 
 TEST(MetricsTest, TheLlamaCppProfileKeepsItsOwnMetricsAnswer) {

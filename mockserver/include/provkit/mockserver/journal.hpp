@@ -41,6 +41,9 @@ struct ServerStats {
   std::uint64_t journal_dropped = 0;     ///< Entries pushed out of the bounded journal.
   std::uint64_t generations_running = 0;  ///< Generations holding a slot (StreamTiming::slots).
   std::uint64_t generations_waiting = 0;  ///< Requests queued for a slot.
+  /// Connections the server answered itself and closed since start: 503 at max_connections,
+  /// 408 at header_timeout, 431 for a request head too large to read.
+  std::uint64_t connections_refused = 0;
 };
 
 /// The entry as served by GET /__provkit/journal: headers as an object
