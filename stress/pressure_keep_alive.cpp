@@ -250,10 +250,12 @@ PhaseResult RunKeepAlivePhase(const PressureOptions& options) {
           std::to_string(options.client_timeout_ms) + " ms" +
           (load.unfinished() > 0 ? ", " + std::to_string(load.unfinished()) + " unfinished"
                                  : std::string()));
-  result.verdict.Check("keep-alive: connections", connections_opened == expected_connections,
+  result.verdict.Check("keep-alive: connections",
+                       connections_opened == expected_connections && stats.connections_refused == 0,
                        "the server accepted " + std::to_string(connections_opened) +
                            " connections for " + std::to_string(clients) + " clients + " +
-                           std::to_string(probes_connected) + " fresh probes");
+                           std::to_string(probes_connected) + " fresh probes, refused " +
+                           std::to_string(stats.connections_refused));
   result.verdict.Check(
       "keep-alive: fresh client", !probe_ms.empty() && probes_ok == probe_ms.size(),
       std::to_string(probes_ok) + " of " + std::to_string(probe_ms.size()) +

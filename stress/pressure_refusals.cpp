@@ -304,6 +304,13 @@ PhaseResult RunSlowlorisPhase(const PressureOptions& options) {
                            " ms of their first byte (header_timeout + 1 s); " + cut_off.Text() +
                            (slow.connect_error().empty() ? "" : "; " + slow.connect_error()));
 
+  // The server's own count: each connection it answered itself (408) and closed.
+  result.verdict.Check("slowloris: server counted",
+                       stats.connections_refused == answered_408 + closed,
+                       "the server counted " + std::to_string(stats.connections_refused) +
+                           " connections it answered itself and closed; the clients saw " +
+                           std::to_string(answered_408 + closed) + " cut off");
+
   for (const std::string& error : slow_errors.samples()) result.errors.push_back(error);
   for (const std::string& error : probe_errors.samples()) result.errors.push_back(error);
   result.figures = {
@@ -419,11 +426,13 @@ PhaseResult RunLimitPhase(const PressureOptions& options) {
                        std::to_string(first_ok) + " of " + std::to_string(limit) +
                            " held connections answered 200; the server had " +
                            std::to_string(open_before) + " open");
-  result.verdict.Check("limit: refused politely", refused_right == over,
+  result.verdict.Check("limit: refused politely",
+                       refused_right == over && stats.connections_refused == over,
                        std::to_string(refused_right) + " of " + std::to_string(over) +
                            " connections past the limit got 503 with Retry-After and then the "
                            "end of stream within " +
-                           std::to_string(kRefusalLimit.count()) + " ms");
+                           std::to_string(kRefusalLimit.count()) + " ms; the server counted " +
+                           std::to_string(stats.connections_refused) + " refused");
   result.verdict.Check("limit: held still served", still_ok == limit,
                        std::to_string(still_ok) + " of " + std::to_string(limit) +
                            " held connections answered 200 again afterwards");
