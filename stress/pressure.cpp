@@ -38,7 +38,8 @@ constexpr char kDescription[] =
     "  streams     M streamed chat completions at once (8 characters an event, 20 ms apart).\n"
     "              Passes when all end with data: [DONE] and the echoed text, all were in\n"
     "              flight at one time, and the gaps between events as they arrive have p50\n"
-    "              within 10 % of the interval and p99 within 2 ms + 10 % of it.\n"
+    "              within 10 % of the interval and p99 within 2 ms + 10 % of it (neither is\n"
+    "              judged in a sanitizer build, p99 not with --no-p99-bound).\n"
     "  slowloris   S clients send a request line and one header, then one byte a second,\n"
     "              never finishing; the server's header_timeout is --header-timeout-ms.\n"
     "              Passes when fresh clients get /health in under 1 s while all are\n"
@@ -85,6 +86,7 @@ int RunPressure(int argc, char** argv) {
   PressureOptions options;
   std::set<std::string> phases(kPhases.begin(), kPhases.end());
   std::string json_path;
+  bool no_p99_bound = false;
   support::FlagParser parser = NewFlagParser("pressure", "[options]");
   parser.Description(kDescription)
       .Int({.name = "clients",
@@ -99,6 +101,10 @@ int RunPressure(int argc, char** argv) {
             .value_name = "N",
             .help = "streams: concurrent streamed completions, 1-4000 (default 1000)"},
            &options.streams, std::int64_t{1}, std::int64_t{4000})
+      .Bool({.name = "no-p99-bound",
+             .help = "streams: report the gap p99 without judging it (the short CTest run,\n"
+                     "which shares the machine with other tests)"},
+            &no_p99_bound)
       .Int({.name = "slow-clients",
             .value_name = "N",
             .help = "slowloris: slow-header clients, 1-4000 (default 140)"},
@@ -128,6 +134,7 @@ int RunPressure(int argc, char** argv) {
   if (const std::optional<int> exit = parser.ParseOrExit(argc, argv, std::cout, std::cerr)) {
     return *exit;
   }
+  options.judge_p99 = !no_p99_bound;
   const std::string command = CommandLine(argc, argv);
   std::signal(SIGPIPE, SIG_IGN);
 
@@ -207,6 +214,7 @@ int RunPressure(int argc, char** argv) {
           {"streams", options.streams},
           {"stream_interval_ms", options.stream_interval_ms},
           {"stream_events", options.stream_events},
+          {"judge_p99", options.judge_p99},
           {"slow_clients", options.slow_clients},
           {"header_timeout_ms", options.header_timeout_ms},
           {"limit", options.limit},

@@ -23,10 +23,11 @@ struct PressureOptions {
   std::int64_t streams = 1000;             ///< streams: concurrent streamed chat completions.
   std::int64_t stream_interval_ms = 20;    ///< streams: StreamTiming::chunk_interval.
   std::int64_t stream_events = 60;         ///< streams: text events per stream.
-  std::int64_t slow_clients = 140;         ///< slowloris: slow-header clients.
-  std::int64_t header_timeout_ms = 2000;   ///< slowloris: ServerOptions::header_timeout.
-  std::int64_t limit = 64;                 ///< limit: ServerOptions::max_connections.
-  std::int64_t over_limit = 16;            ///< limit: connections opened beyond it.
+  bool judge_p99 = true;            ///< streams: false reports the gap p99 without judging it.
+  std::int64_t slow_clients = 140;  ///< slowloris: slow-header clients.
+  std::int64_t header_timeout_ms = 2000;  ///< slowloris: ServerOptions::header_timeout.
+  std::int64_t limit = 64;                ///< limit: ServerOptions::max_connections.
+  std::int64_t over_limit = 16;           ///< limit: connections opened beyond it.
 };
 
 /// What one phase measured and judged.
