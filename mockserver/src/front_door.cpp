@@ -20,6 +20,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <iterator>
 #include <system_error>
 
 #include "sockets.hpp"
@@ -38,6 +39,8 @@ constexpr std::size_t kMaxLingering = 512;
 constexpr auto kSweepInterval = 100ms;
 /// Accepts per wake-up, so a burst of connections cannot starve the connections already open.
 constexpr int kAcceptBurst = 256;
+/// A worker idle this long ends, so a burst of streams leaves no crowd of threads behind.
+constexpr auto kWorkerIdleLimit = 30s;
 
 char listener_tag;
 char wake_tag;
@@ -266,6 +269,8 @@ void FrontDoor::Run(int listener) {
   {
     std::lock_guard lock(mutex_);
     workers.swap(workers_);
+    std::move(retired_.begin(), retired_.end(), std::back_inserter(workers));
+    retired_.clear();
     ready_.clear();
   }
   ready_cv_.notify_all();
@@ -366,6 +371,12 @@ void FrontDoor::OnReadable(Link& link, Clock::time_point now) {
 }
 
 void FrontDoor::Sweep(Clock::time_point now) {
+  std::vector<std::thread> retired;
+  {
+    std::lock_guard lock(mutex_);
+    retired.swap(retired_);
+  }
+  for (std::thread& worker : retired) worker.join();
   if (listener_paused_until_ != Clock::time_point{} && now >= listener_paused_until_) {
     listener_paused_until_ = {};
     epoll_event event{};
@@ -444,9 +455,21 @@ void FrontDoor::Work() {
     {
       std::unique_lock lock(mutex_);
       ++idle_workers_;
-      ready_cv_.wait(lock, [&] { return stopping_.load() || !ready_.empty(); });
+      const bool woken = ready_cv_.wait_for(lock, kWorkerIdleLimit,
+                                            [&] { return stopping_.load() || !ready_.empty(); });
       --idle_workers_;
-      if (stopping_.load() || ready_.empty()) return;
+      if (stopping_.load()) return;
+      if (!woken) {
+        // Retire: the reactor joins this thread at its next sweep.
+        const auto self = std::find_if(workers_.begin(), workers_.end(), [](const auto& worker) {
+          return worker.get_id() == std::this_thread::get_id();
+        });
+        if (self != workers_.end()) {
+          retired_.push_back(std::move(*self));
+          workers_.erase(self);
+        }
+        return;
+      }
       link = ready_.front();
       ready_.pop_front();
     }

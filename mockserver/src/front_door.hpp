@@ -131,6 +131,7 @@ class FrontDoor {
   std::deque<Link*> ready_;
   std::vector<Returned> returned_;
   std::vector<std::thread> workers_;
+  std::vector<std::thread> retired_;  ///< Workers that ended after kWorkerIdleLimit idle.
   std::size_t idle_workers_ = 0;
 };
 
