@@ -27,7 +27,8 @@ constexpr std::uint64_t kSpareDescriptors = 256;
 
 constexpr char kDescription[] =
     "Runs phases, each against its own embedded mock server (127.0.0.1, a free port), with an\n"
-    "epoll-driven client in this process (one thread, non-blocking sockets, TCP_NODELAY):\n"
+    "epoll-driven client in this process (non-blocking sockets, TCP_NODELAY; one loop\n"
+    "thread for the keep-alive clients, two for the streams):\n"
     "\n"
     "  keep-alive  N clients connect at once, one keep-alive connection each, and alternate\n"
     "              GET /health and a chat turn with a 50-200 ms pause for the whole hold.\n"
