@@ -363,7 +363,7 @@ TEST(Cli, UsageErrorsGiveTheErrorAndOneUsageLine) {
 TEST(Cli, StressUsageErrorsGiveTheErrorAndOneUsageLine) {
   const std::vector<UsageCase> cases = {
       {{},
-       "provkit-stress: a mode is required: load or soak",
+       "provkit-stress: a mode is required: load, soak or pressure",
        "usage: provkit-stress <mode> [options]"},
       {{"lod"},
        "provkit-stress: unknown mode 'lod' (did you mean load?)",
@@ -377,6 +377,13 @@ TEST(Cli, StressUsageErrorsGiveTheErrorAndOneUsageLine) {
       {{"soak", "--json="},
        "provkit-stress soak: --json needs a non-empty value",
        "usage: provkit-stress soak [options]"},
+      {{"pressure", "--phases", "bogus"},
+       "provkit-stress pressure: --phases expects a comma-separated list of keep-alive, streams, "
+       "slowloris and limit, got 'bogus'",
+       "usage: provkit-stress pressure [options]"},
+      {{"pressure", "--streams", "0"},
+       "provkit-stress pressure: --streams expects an integer from 1 to 4000, got '0'",
+       "usage: provkit-stress pressure [options]"},
   };
   for (const UsageCase& usage : cases) {
     ExpectUsageError(Stress(usage.args), usage, "provkit-stress " + Joined(usage.args));
