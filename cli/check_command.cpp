@@ -162,7 +162,8 @@ int CheckCommand(int argc, char** argv) {
       std::cout << (*readiness.model_verified ? "  verified" : "  unverified");
     std::cout << "\n";
     // The server's words reach a terminal: control characters are escaped, the length bounded.
-    if (readiness.message) std::cout << "  " << support::ClipPrintable(*readiness.message, 2000) << "\n";
+    if (readiness.message)
+      std::cout << "  " << support::ClipPrintable(*readiness.message, 2000) << "\n";
     const int status = readiness.status_code.value_or(0);
     if (!readiness.ready && SaysUnloaded(readiness) && !load) {
       std::cout << "  hint: the model is unloaded (llama.cpp router mode loads a model when asked "

@@ -44,7 +44,7 @@ int MockCommand(int argc, char** argv);  ///< provkit mock: run the mock local s
 int ReportCommand(int argc,
                   char** argv);  ///< provkit report: HTML, Markdown, JUnit, diff, badge, merge.
 int ConformCommand(int argc, char** argv);  ///< provkit conform: judge a subject clause by clause.
-int CheckCommand(int argc, char** argv);  ///< provkit check: readiness preflight of a live server.
+int CheckCommand(int argc, char** argv);   ///< provkit check: readiness preflight of a live server.
 int RecordCommand(int argc, char** argv);  ///< provkit record: a recording proxy for cassettes.
 
 }  // namespace provkit::cli

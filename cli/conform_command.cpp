@@ -243,7 +243,8 @@ int ConformCommand(int argc, char** argv) {
   conformance::InstallInterruptHandlers();
   const conformance::ConformOutcome outcome = conformance::Conform(request, progress);
   if (outcome.reference_probe) std::cerr << "reference probe: " << *outcome.reference_probe << "\n";
-  for (const auto& [what, path] : outcome.written) std::cerr << what << ": " << path.string() << "\n";
+  for (const auto& [what, path] : outcome.written)
+    std::cerr << what << ": " << path.string() << "\n";
   std::cerr << "provkit conform: " << outcome.SummaryLine() << "\n";
   return outcome.ExitCode();
 }

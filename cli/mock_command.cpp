@@ -292,7 +292,8 @@ mock::ServerOptions OptionsOf(const Flags& flags) {
     // its listed models, unless the command line or a config file says otherwise.
     const mock::RecordedServer recorded = mock::RecordedServerOf(replay.cassette);
     if (!flags.profile && !flags.config && recorded.profile) options.profile = *recorded.profile;
-    if (!flags.models && !flags.config && !recorded.models.empty()) options.models = recorded.models;
+    if (!flags.models && !flags.config && !recorded.models.empty())
+      options.models = recorded.models;
     replay.strict = flags.replay_strict;
     if (flags.replay_speed) replay.speed = *flags.replay_speed;
     options.replay = std::move(replay);
@@ -478,8 +479,9 @@ int MockCommand(int argc, char** argv) {
       }
       std::fprintf(stderr, "provkit mock: replaying %s%s%s\n",
                    support::ClipPrintable(*flags.replay, 300).c_str(),
-                   flags.replay_strict ? " (strict: unmatched requests are errors)"
-                                       : "; unmatched requests answered by the profile with models ",
+                   flags.replay_strict
+                       ? " (strict: unmatched requests are errors)"
+                       : "; unmatched requests answered by the profile with models ",
                    flags.replay_strict ? "" : support::ClipPrintable(models, 300).c_str());
     }
   }

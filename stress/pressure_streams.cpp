@@ -23,7 +23,7 @@ constexpr std::size_t kClientLoops = 2;
 // A stream's bound: every connection made at once, then about events x interval of answer.
 constexpr std::chrono::seconds kStreamTimeoutSlack{20};
 // The targets of issue 15, as docs/performance.md states them for the latency bench.
-constexpr double kP50Tolerance = 0.10;   // p50 within 10 % of the interval.
+constexpr double kP50Tolerance = 0.10;  // p50 within 10 % of the interval.
 constexpr double kP99ToleranceMs = 2.0;
 constexpr int kClientNice = -10;  // p99 within 2 ms + 10 % of the interval.
 

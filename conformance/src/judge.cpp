@@ -294,9 +294,9 @@ std::string_view ClauseKindLabel(const Clause& clause) {
 std::string ClauseCatalogMarkdown() {
   auto subjects = [](const Clause& clause) {
     std::string text;
-    for (const auto& [kind, name] : {std::pair{SubjectKind::kCpp, "C++"},
-                                     std::pair{SubjectKind::kAdapter, "adapter"},
-                                     std::pair{SubjectKind::kServer, "server"}}) {
+    for (const auto& [kind, name] :
+         {std::pair{SubjectKind::kCpp, "C++"}, std::pair{SubjectKind::kAdapter, "adapter"},
+          std::pair{SubjectKind::kServer, "server"}}) {
       if (clause.AppliesTo(kind)) text += (text.empty() ? "" : ", ") + std::string(name);
     }
     return text;
@@ -308,17 +308,18 @@ std::string ClauseCatalogMarkdown() {
     return std::string("(no check)");
   };
   std::string out;
-  for (const ClauseGroup group : {ClauseGroup::kReadiness, ClauseGroup::kSession, ClauseGroup::kWire}) {
-    out += "### " + std::string(GroupLetter(group)) + ": " + std::string(GroupTitle(group)) + "\n\n";
+  for (const ClauseGroup group :
+       {ClauseGroup::kReadiness, ClauseGroup::kSession, ClauseGroup::kWire}) {
+    out +=
+        "### " + std::string(GroupLetter(group)) + ": " + std::string(GroupTitle(group)) + "\n\n";
     out += "| ID | clause | verdicts | judged for |\n| --- | --- | --- | --- |\n";
     for (const Clause& clause : Clauses()) {
       if (clause.group != group) continue;
       std::string anchor(clause.id);
       std::transform(anchor.begin(), anchor.end(), anchor.begin(),
                      [](unsigned char c) { return std::tolower(c); });
-      out += "| [" + std::string(clause.id) + "](#" + anchor + ") | " +
-             std::string(clause.title) + " | " + std::string(ClauseKindLabel(clause)) + " | " +
-             subjects(clause) + " |\n";
+      out += "| [" + std::string(clause.id) + "](#" + anchor + ") | " + std::string(clause.title) +
+             " | " + std::string(ClauseKindLabel(clause)) + " | " + subjects(clause) + " |\n";
     }
     out += "\n";
     for (const Clause& clause : Clauses()) {

@@ -135,7 +135,7 @@ void CheckR1(ClauseRun& run) {
     Scenario scenario;
     bool ready;
     int status;
-    const char* message;  // nullptr: the envelope's message, as the mock words it
+    const char* message;   // nullptr: the envelope's message, as the mock words it
     bool no_body = false;  // an empty body: message = null
   };
   // Without a model /health alone decides, so an absent one (404) is not ready: "ready iff
@@ -408,7 +408,8 @@ void CheckR8(ClauseRun& run) {
 
 /// What R9 accepts as saying that the probe timed out.
 bool SaysTimedOut(std::string_view message) {
-  for (const std::string_view words : {"timed out", "timeout", "time out", "time-out", "deadline"}) {
+  for (const std::string_view words :
+       {"timed out", "timeout", "time out", "time-out", "deadline"}) {
     if (ContainsNoCase(message, words)) return true;
   }
   return false;
@@ -419,9 +420,9 @@ bool SaysTimedOut(std::string_view message) {
 std::string ProbeRequests(const mock::Server& server) {
   std::string text;
   for (const mock::JournalEntry& entry : server.journal()) {
-    text += (text.empty() ? "" : ", ") + entry.method + " " + entry.path +
-            (entry.status != 0 ? " (answered " + std::to_string(entry.status) + ")"
-                               : " (unanswered)");
+    text +=
+        (text.empty() ? "" : ", ") + entry.method + " " + entry.path +
+        (entry.status != 0 ? " (answered " + std::to_string(entry.status) + ")" : " (unanswered)");
   }
   return text.empty() ? "no request" : text;
 }
@@ -466,15 +467,15 @@ void CheckR9(ClauseRun& run) {
              std::to_string(budget.count()) + " ms (tolerance " +
              std::to_string(options.budget_tolerance.count()) + " ms); the server saw " + seen);
     if (probe.timed_out || probe.ms > limit) {
-      std::string observed = probe.timed_out
-                                 ? "still running after " + std::to_string(ran) +
-                                       " ms, when the harness stopped the server"
-                                 : "returned after " + std::to_string(ran) + " ms";
+      std::string observed = probe.timed_out ? "still running after " + std::to_string(ran) +
+                                                   " ms, when the harness stopped the server"
+                                             : "returned after " + std::to_string(ran) + " ms";
       observed += "; the server saw " + seen;
       if (server.journal().size() >= 2 && !probe.timed_out &&
           probe.ms > 1.5 * static_cast<double>(budget.count())) {
-        observed += "; it looks like a timeout per request rather than one budget for the "
-                    "whole probe";
+        observed +=
+            "; it looks like a timeout per request rather than one budget for the "
+            "whole probe";
       }
       if (c.name.starts_with("trickle")) {
         observed += "; a trickling server never trips a timeout per read";
@@ -486,8 +487,10 @@ void CheckR9(ClauseRun& run) {
       // What it answered after the harness stopped the server says nothing about R9.
       continue;
     }
-    run.Require(true, "the probe returns within its budget of " + std::to_string(budget.count()) +
-                          " ms for both requests together", "");
+    run.Require(true,
+                "the probe returns within its budget of " + std::to_string(budget.count()) +
+                    " ms for both requests together",
+                "");
     if (const ProviderReadiness* r = Got(run, probe)) {
       run.Require(!r->ready, "ready = false", Str(r->ready));
       run.Require(!r->status_code.has_value(), "status_code = null", Str(r->status_code));
@@ -595,9 +598,8 @@ bool IsBearer(const std::optional<std::string>& header, const std::string& key) 
 
 /// What R12 accepts as telling a person that the credentials were rejected.
 bool SaysCredentialsRejected(std::string_view message) {
-  for (const std::string_view words :
-       {"credential", "api key", "api-key", "apikey", "api_key", "authenticat", "authoriz",
-        "access token", "bearer token"}) {
+  for (const std::string_view words : {"credential", "api key", "api-key", "apikey", "api_key",
+                                       "authenticat", "authoriz", "access token", "bearer token"}) {
     if (ContainsNoCase(message, words)) return true;
   }
   return false;

@@ -718,7 +718,6 @@ void CheckS11(ClauseRun& run) {
       std::to_string(static_cast<long>(after_close)) + " ms");
 }
 
-
 // S12 ------------------------------------------------------------------------------------------
 
 /// The generation request bodies (POSTs to the dialect's `path`) the server journalled since
@@ -781,14 +780,14 @@ void CheckS12(ClauseRun& run) {
         const bool sent = kwargs != nullptr && kwargs->is_object() &&
                           kwargs->contains("enable_thinking") &&
                           (*kwargs)["enable_thinking"] == thinking;
-        run.Require(sent,
-                    std::string("LocalReasoning(") + (thinking ? "true" : "false") +
-                        ") sends chat_template_kwargs.enable_thinking = " +
-                        (thinking ? "true" : "false"),
-                    Clip(text));
+        run.Require(
+            sent,
+            std::string("LocalReasoning(") + (thinking ? "true" : "false") +
+                ") sends chat_template_kwargs.enable_thinking = " + (thinking ? "true" : "false"),
+            Clip(text));
       }
-      run.Require(text.find("x_provkit_foreign") == std::string::npos &&
-                      !body.contains(foreign) && !body.contains("provkit-foreign") &&
+      run.Require(text.find("x_provkit_foreign") == std::string::npos && !body.contains(foreign) &&
+                      !body.contains("provkit-foreign") &&
                       !(body.contains("seed") && body["seed"] == 9999),
                   "no other provider's scope reaches the server", Clip(text));
     }
@@ -854,8 +853,7 @@ void CheckS12(ClauseRun& run) {
     try {
       const std::string_view call = m.call;
       if (call == "stream") {
-        StreamOutcome outcome =
-            session->Stream(kEnvironment, Prompt("s12 managed"), requirements);
+        StreamOutcome outcome = session->Stream(kEnvironment, Prompt("s12 managed"), requirements);
         error = outcome.error;
       } else if (call == "run_many") {
         session->RunMany(kEnvironment, {Prompt("s12 managed")}, requirements, 1);

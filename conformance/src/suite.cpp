@@ -249,9 +249,8 @@ void ReportClauseResult(const SuiteSubject& subject, const reports::ClauseResult
 
 void ProviderConformance::JudgeAndReport() {
   const ClauseCase& test_case = GetParam();
-  ReportClauseResult(test_case.subject,
-                     JudgeClause(test_case.clause_id, test_case.subject.factory,
-                                 test_case.subject.options));
+  ReportClauseResult(test_case.subject, JudgeClause(test_case.clause_id, test_case.subject.factory,
+                                                    test_case.subject.options));
 }
 
 // The one test of the suite; its parameters (ClauseCases) make it one test per clause.

@@ -153,7 +153,8 @@ class FaultyProviderImpl final : public Provider, public ReadinessProvider {
       }
       case ProviderFault::kThinkingOnlyWhenTrue:
         if (options.contains("local") &&
-            options["local"].value("chat_template_kwargs", nlohmann::json::object())
+            options["local"]
+                    .value("chat_template_kwargs", nlohmann::json::object())
                     .value("enable_thinking", true) == false) {
           options["local"].erase("chat_template_kwargs");
         }

@@ -62,15 +62,15 @@ ProviderFactory FaultyCloudProvider(ProviderFault fault, const std::string& name
 
 /// What a hand-rolled session (not provkit::Session) gets wrong.
 struct SessionFaults {
-  bool close_twice = false;            // S2
-  bool works_after_close = false;      // S3
-  bool provider_per_call = false;      // S1
-  bool one_shot_leaks = false;         // S4
+  bool close_twice = false;               // S2
+  bool works_after_close = false;         // S3
+  bool provider_per_call = false;         // S1
+  bool one_shot_leaks = false;            // S4
   bool abandoned_one_shot_leaks = false;  // S4: a one-shot stream abandoned early is never closed
-  bool run_many_reversed = false;      // S9
-  bool wrong_no_probe_answer = false;  // R13
-  bool close_keeps_streams = false;    // S11
-  bool closed_message_prefixed = false;  // S3 strict: "MyLib Session is closed"
+  bool run_many_reversed = false;         // S9
+  bool wrong_no_probe_answer = false;     // R13
+  bool close_keeps_streams = false;       // S11
+  bool closed_message_prefixed = false;   // S3 strict: "MyLib Session is closed"
 };
 
 /// A Subject imitating a session over the local provider, with `faults`. With

@@ -298,7 +298,8 @@ TEST(ServerChecks, W2AndW5SkipAServerThatIsLoadingOrWantsAKey) {
     target.api_key = key;
     for (const char* clause : {"W2", "W5"}) {
       const reports::ClauseResult result = JudgeServerClause(clause, target);
-      EXPECT_EQ(result.verdict, Verdict::kSkip) << clause << " key '" << key << "': " << result.reason;
+      EXPECT_EQ(result.verdict, Verdict::kSkip)
+          << clause << " key '" << key << "': " << result.reason;
       EXPECT_NE(result.reason.find("--api-key"), std::string::npos) << result.reason;
       EXPECT_NE(result.reason.find(key.empty() ? "none was given" : "refuses the API key given"),
                 std::string::npos)

@@ -377,8 +377,7 @@ void Server::Impl::Handle(const httplib::Request& request, httplib::Response& re
   Connection* connection = ConnectionRegistry::Current();
   const std::shared_ptr<JournalRecord> record = journal_.Begin(
       Capture(request, connection != nullptr ? connection->id : 0, options_.journal_body_limit));
-  const Outcome outcome =
-      Answer(request, response, record->Entry().sequence, connection, arrival);
+  const Outcome outcome = Answer(request, response, record->Entry().sequence, connection, arrival);
   record->Finish(outcome.status, outcome.fault);
   metrics_.CountRequest(request.path, outcome.status, outcome.fault);
   if (options_.on_request) options_.on_request(record->Entry());

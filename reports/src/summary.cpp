@@ -22,11 +22,11 @@ ClauseGate GateOf(const ClauseResult& clause, bool strict) {
 std::vector<std::string> ExpectedClauses(const Results& results) {
   std::vector<std::string> expected;
   for (const Clause& clause : Clauses()) {
-    const bool wanted = results.selection
-                            ? std::find(results.selection->begin(), results.selection->end(),
-                                        clause.id) != results.selection->end()
-                            : clause.AppliesTo(results.subject.kind) &&
-                                  clause.InVersion(results.contract_version);
+    const bool wanted =
+        results.selection
+            ? std::find(results.selection->begin(), results.selection->end(), clause.id) !=
+                  results.selection->end()
+            : clause.AppliesTo(results.subject.kind) && clause.InVersion(results.contract_version);
     if (wanted) expected.emplace_back(clause.id);
   }
   return expected;

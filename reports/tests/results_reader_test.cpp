@@ -134,8 +134,8 @@ TEST(ResultsReaderTest, SchemaVersionTwoEvidenceIsAnArrayOfStrings) {
 TEST(ResultsReaderTest, UnknownContractVersionsAreRefusedOlderOnesRead) {
   nlohmann::json document = ValidDocument();
   document["contract_version"] = kContractVersion + 1;
-  EXPECT_THAT(ErrorOf(document), HasSubstr("judged against contract version " +
-                                           std::to_string(kContractVersion + 1)));
+  EXPECT_THAT(ErrorOf(document),
+              HasSubstr("judged against contract version " + std::to_string(kContractVersion + 1)));
   document["contract_version"] = 0;
   EXPECT_THAT(ErrorOf(document), HasSubstr("judged against contract version 0"));
   document["contract_version"] = 1;

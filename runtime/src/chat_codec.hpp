@@ -103,7 +103,7 @@ class ChunkDecoder final : public wire::StreamDecoder {
   bool fast_path_;
   bool done_ = false;
   wire::TurnAssembler turn_;
-  ChunkFields fields_;              // Reused across chunks.
+  ChunkFields fields_;  // Reused across chunks.
   std::string scratch_;
 };
 

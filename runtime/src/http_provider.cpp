@@ -575,8 +575,8 @@ Output HttpProvider::Generate(const Environment& environment, const Input& input
   lease.client().set_write_timeout(core.config.request_timeout + kTimeoutMargin);
   Fetched answer;
   do {
-    answer =
-        Send(lease.client(), "POST", core.generation_path, body, kMaxCompletionBytes, "application/json");
+    answer = Send(lease.client(), "POST", core.generation_path, body, kMaxCompletionBytes,
+                  "application/json");
   } while (!answer.answered && lease.RetryStale(answer.error, answer.status));
   lease.set_reusable(answer.answered && !answer.truncated);
   StopReason reason = lease.Release();

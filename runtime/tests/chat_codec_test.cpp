@@ -118,8 +118,8 @@ TEST(ChatCodec, S12MergesOnlyTheLocalProviderOptions) {
   const json plain = BuildRequestBody({}, Input{.text = "x"}, requirements, std::nullopt, false);
   EXPECT_FALSE(plain.contains("stream"));
   requirements.provider_options = LocalReasoning(true);
-  EXPECT_EQ(BuildRequestBody({}, Input{.text = "x"}, requirements, std::nullopt, false)
-                ["chat_template_kwargs"]["enable_thinking"],
+  EXPECT_EQ(BuildRequestBody({}, Input{.text = "x"}, requirements, std::nullopt,
+                             false)["chat_template_kwargs"]["enable_thinking"],
             true);
 }
 

@@ -1,4 +1,5 @@
-// Tests the clause catalog against the contract's numbering (version 2), and readiness JSON conversion.
+// Tests the clause catalog against the contract's numbering (version 2), and readiness JSON
+// conversion.
 #include "provkit/runtime/contract.hpp"
 
 #include <gtest/gtest.h>

@@ -58,8 +58,8 @@ TEST(ReadinessProbe, R3AbsentHealthIncludesLmStudios200ErrorEnvelope) {
   EXPECT_TRUE(HealthAbsent(answer(404, "")));
   EXPECT_TRUE(HealthAbsent(answer(405, "")));
   EXPECT_TRUE(HealthAbsent(answer(501, "")));
-  EXPECT_TRUE(HealthAbsent(
-      answer(200, R"j({"error":"Unexpected endpoint or method. (GET /health)"})j")));
+  EXPECT_TRUE(
+      HealthAbsent(answer(200, R"j({"error":"Unexpected endpoint or method. (GET /health)"})j")));
   EXPECT_FALSE(HealthAbsent(answer(200, R"({"status":"ok"})")));
   EXPECT_FALSE(HealthAbsent(answer(200, "")));
   EXPECT_FALSE(HealthAbsent(answer(200, "OK")));

@@ -35,10 +35,10 @@ struct JournalEntry {
 
 /// Counters of a running server.
 struct ServerStats {
-  std::uint64_t connections_opened = 0;  ///< TCP connections accepted since start or ResetJournal.
-  std::uint64_t connections_open = 0;    ///< TCP connections open now.
-  std::uint64_t requests = 0;            ///< Requests journalled since start or ResetJournal.
-  std::uint64_t journal_dropped = 0;     ///< Entries pushed out of the bounded journal.
+  std::uint64_t connections_opened = 0;   ///< TCP connections accepted since start or ResetJournal.
+  std::uint64_t connections_open = 0;     ///< TCP connections open now.
+  std::uint64_t requests = 0;             ///< Requests journalled since start or ResetJournal.
+  std::uint64_t journal_dropped = 0;      ///< Entries pushed out of the bounded journal.
   std::uint64_t generations_running = 0;  ///< Generations holding a slot (StreamTiming::slots).
   std::uint64_t generations_waiting = 0;  ///< Requests queued for a slot.
   /// Connections the server answered itself and closed since start: 503 at max_connections,
