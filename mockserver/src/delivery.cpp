@@ -2,10 +2,6 @@
 // paced event stream, or not at all (hang).
 #include "delivery.hpp"
 
-#include <sys/socket.h>
-
-#include <cerrno>
-
 #include "latency.hpp"
 #include "sockets.hpp"
 
@@ -62,10 +58,7 @@ SlotToken HoldSlot(SlotGate* gate) {
 
 /// True when the client closed its end of `connection` (a read would see the end of the stream).
 bool ClientGone(const Connection* connection) {
-  if (connection == nullptr || connection->socket < 0) return false;
-  char byte = 0;
-  const ssize_t got = recv(connection->socket, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-  return got == 0 || (got < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+  return connection != nullptr && connection->socket >= 0 && PeerGone(connection->socket);
 }
 
 void Trickle(httplib::Response& response, int status, std::string content_type, std::string text,

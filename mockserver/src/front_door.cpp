@@ -72,13 +72,6 @@ short Wait(int socket, short events, int timeout_ms) {
   }
 }
 
-/// Whether the peer has ended the connection (or it failed): a read would say so at once.
-bool PeerGone(int socket) {
-  char byte = 0;
-  const ssize_t got = recv(socket, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-  return got == 0 || (got < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
-}
-
 }  // namespace
 
 bool ConnectionStream::is_readable() const {

@@ -99,6 +99,12 @@ bool LocalEndpoint(int fd, std::string& ip, int& port) {
   return Endpoint(address, ip, port);
 }
 
+bool PeerGone(int fd) noexcept {
+  char byte = 0;
+  const ssize_t got = recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  return got == 0 || (got < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
+
 void ShutdownSocket(int fd) noexcept {
   if (fd >= 0) ::shutdown(fd, SHUT_RDWR);
 }

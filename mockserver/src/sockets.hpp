@@ -17,6 +17,10 @@ int LocalPort(int fd) noexcept;
 bool PeerEndpoint(int fd, std::string& ip, int& port);
 bool LocalEndpoint(int fd, std::string& ip, int& port);
 
+/// Whether the peer has ended the connection on `fd` (or it failed): a read would say so at
+/// once. Never waits; pending bytes from the peer mean it is still there.
+bool PeerGone(int fd) noexcept;
+
 /// shutdown(SHUT_RDWR): the peer sees the end of the connection, blocked reads
 /// and waits on the socket wake up. Ignores errors.
 void ShutdownSocket(int fd) noexcept;
